@@ -1,0 +1,23 @@
+# Finds sentlens' dependencies (Debian packages; see scripts/install-deps.sh). libtorch may also
+# come from a newer release (2.x, CUDA) found through CMAKE_PREFIX_PATH.
+find_package(Torch REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json 3.9 REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+find_package(CLI11 CONFIG QUIET)
+if(NOT TARGET CLI11::CLI11)
+  # Debian's libcli11-dev ships the header only in some releases.
+  find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+  target_include_directories(CLI11::CLI11 INTERFACE ${CLI11_INCLUDE_DIR})
+endif()
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+if(NOT TARGET sentlens_deps::sentencepiece)
+  add_library(sentlens_deps::sentencepiece INTERFACE IMPORTED)
+  target_link_libraries(sentlens_deps::sentencepiece INTERFACE PkgConfig::SENTENCEPIECE)
+  add_library(sentlens_deps::pcre2 INTERFACE IMPORTED)
+  target_link_libraries(sentlens_deps::pcre2 INTERFACE PkgConfig::PCRE2)
+endif()

@@ -1,0 +1,12 @@
+// The CLI's subcommands. Each file src/cli/<name>_command.cpp defines one register function that
+// adds its subcommand to the app; main.cpp calls them all and maps errors to exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace sentlens::cli {
+
+void register_info_command(CLI::App& app);
+void register_forward_command(CLI::App& app);
+
+}  // namespace sentlens::cli

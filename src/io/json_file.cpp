@@ -1,0 +1,50 @@
+// Reading JSON files with clear errors.
+#include "io/json_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "util/check.h"
+
+namespace sentlens {
+
+std::string read_file_bytes(const std::filesystem::path& path, std::uintmax_t max_bytes) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    throw IoError(fmt::format("{}: file not found", path.string()));
+  }
+  if (std::filesystem::is_directory(path, error)) {
+    throw IoError(fmt::format("{}: is a folder, expected a file", path.string()));
+  }
+  auto size = std::filesystem::file_size(path, error);
+  SENTLENS_CHECK(!error, IoError, "{}: cannot read the file size: {}", path.string(),
+                 error.message());
+  SENTLENS_CHECK(size <= max_bytes, LimitError, "{}: file is {} bytes, more than the {} bytes allowed",
+                 path.string(), size, max_bytes);
+  std::ifstream in(path, std::ios::binary);
+  SENTLENS_CHECK(in.good(), IoError, "{}: cannot open the file", path.string());
+  std::string content(static_cast<std::size_t>(size), '\0');
+  in.read(content.data(), static_cast<std::streamsize>(size));
+  SENTLENS_CHECK(in.gcount() == static_cast<std::streamsize>(size), IoError,
+                 "{}: could read only {} of {} bytes", path.string(), in.gcount(), size);
+  return content;
+}
+
+nlohmann::json parse_json(const std::string& text, const std::string& source) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..."; keep
+    // the part after the bracket.
+    std::string what = e.what();
+    auto bracket = what.find("] ");
+    if (bracket != std::string::npos) what = what.substr(bracket + 2);
+    throw FormatError(fmt::format("{}: not valid JSON ({})", source, what));
+  }
+}
+
+nlohmann::json read_json_file(const std::filesystem::path& path) {
+  return parse_json(read_file_bytes(path, kMaxJsonFileBytes), path.string());
+}
+
+}  // namespace sentlens
