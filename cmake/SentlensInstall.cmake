@@ -5,6 +5,7 @@ include(CMakePackageConfigHelpers)
 install(TARGETS sentlens sentlens_core EXPORT sentlensTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS sentlens_sentencepiece LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/sentlens DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(TARGET sentlens_cli)
   install(TARGETS sentlens_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -23,8 +23,9 @@ class KVCache {
 
   const torch::Tensor& keys(std::int64_t layer) const { return keys_.at(layer); }
   const torch::Tensor& values(std::int64_t layer) const { return values_.at(layer); }
-  /// Appends [N, KVH, t, Dh] keys and values to a layer (used by the forward pass).
-  void append(std::int64_t layer, const torch::Tensor& keys, const torch::Tensor& values);
+  /// Sets a layer's keys and values [N, KVH, length, Dh]: the forward pass stores the
+  /// concatenation of the cached and the new positions here. Layers are set in order.
+  void set_layer(std::int64_t layer, torch::Tensor keys, torch::Tensor values);
   std::int64_t num_layers() const { return static_cast<std::int64_t>(keys_.size()); }
 
  private:

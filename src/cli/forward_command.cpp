@@ -1,0 +1,89 @@
+// `sentlens forward`: run a checkpoint on a text or ids and save logits / hidden / attention.
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/input_text.h"
+#include "sentlens/model/forward_job.h"
+#include "sentlens/util/parse_lists.h"
+
+namespace sentlens::cli {
+
+void register_forward_command(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "forward", "Run a checkpoint on a text or token ids and save the outputs (golden layout)");
+  struct Arguments {
+    ForwardJob job;
+    std::string model_dir, text, text_file, ids, out;
+    bool no_bos = false, json = false;
+  };
+  auto arguments = std::make_shared<Arguments>();
+  command->add_option("--model", arguments->model_dir, "Checkpoint folder")->required();
+  auto* text = command->add_option("--text", arguments->text, "Text to tokenize and run");
+  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
+  auto* ids = command->add_option("--ids", arguments->ids, "Comma-separated token ids, e.g. 1,2,3");
+  text->excludes(text_file)->excludes(ids);
+  text_file->excludes(ids);
+  command->add_flag("--no-bos", arguments->no_bos, "Do not add the tokenizer's BOS token");
+  command->add_flag("--attention", arguments->job.save_attention,
+                    "Save `attentions` F32 [L, H, T, T] (memory grows as T²)");
+  command->add_flag("--hidden", arguments->job.save_hidden,
+                    "Save `hidden` F32 [T, D], the final normed hidden states");
+  command->add_option("--block-size", arguments->job.block_size,
+                      "Query rows per attention block")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  command->add_flag("--allow-longer", arguments->job.allow_longer,
+                    "Allow more tokens than max_position_embeddings");
+  command->add_option("--out", arguments->out, "Output .safetensors file")->required();
+  command->add_flag("--json", arguments->json, "Print a JSON summary on stdout");
+
+  command->callback([arguments] {
+    ForwardJob job = arguments->job;
+    job.model_dir = arguments->model_dir;
+    job.out = arguments->out;
+    job.add_bos = !arguments->no_bos;
+    if (!arguments->ids.empty()) {
+      job.ids = parse_int_list(arguments->ids, "--ids");
+    } else {
+      job.text = read_input_text(arguments->text, arguments->text_file);
+    }
+    const ForwardSummary summary = run_forward_job(job);
+    if (arguments->json) {
+      nlohmann::ordered_json json;
+      json["tokens"] = summary.ids.size();
+      nlohmann::ordered_json top = nlohmann::ordered_json::array();
+      for (const auto& next : summary.top_next) {
+        top.push_back({{"id", next.id}, {"piece", next.piece}, {"probability", next.probability}});
+      }
+      json["top_next"] = top;
+      nlohmann::ordered_json shapes = nlohmann::ordered_json::object();
+      for (const auto& [name, shape] : summary.saved) shapes[name] = shape;
+      json["saved"] = shapes;
+      json["out"] = job.out.string();
+      json["seconds"] = {{"load", summary.load_seconds},
+                         {"forward", summary.forward_seconds},
+                         {"write", summary.write_seconds}};
+      json["threads"] = summary.threads;
+      fmt::print("{}\n", json.dump(2));
+      return;
+    }
+    fmt::print("{} tokens, forward {:.3f} s on {} threads (load {:.3f} s, write {:.3f} s)\n",
+               summary.ids.size(), summary.forward_seconds, summary.threads, summary.load_seconds,
+               summary.write_seconds);
+    for (const auto& [name, shape] : summary.saved) {
+      fmt::print("  {:<12} [{}]\n", name, fmt::join(shape, ", "));
+    }
+    fmt::print("top next tokens:\n");
+    for (const auto& next : summary.top_next) {
+      fmt::print("  {:>8} {:<16} {:.4f}\n", next.id, next.piece, next.probability);
+    }
+    fmt::print("wrote {}\n", job.out.string());
+  });
+}
+
+}  // namespace sentlens::cli
