@@ -13,6 +13,7 @@ namespace {
 
 // Exit codes (docs/cli.md).
 constexpr int kExitError = 1;        // any other sentlens::Error
+constexpr int kExitUsage = 2;        // the command line itself is wrong (unknown option, ...)
 constexpr int kExitInputError = 3;   // invalid input or options
 constexpr int kExitFormatError = 4;  // a file is not in the expected format (incl. config errors)
 constexpr int kExitIoError = 5;      // a file cannot be read or written
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);  // usage errors: message and help hint, exit code 2 and up
+    // CLI11 prints the message (or the help text for --help, which exits 0).
+    return app.exit(error) == 0 ? EXIT_SUCCESS : kExitUsage;
   } catch (const sentlens::InputError& error) {
     return report("invalid input", error, kExitInputError);
   } catch (const sentlens::FormatError& error) {

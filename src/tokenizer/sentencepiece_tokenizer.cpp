@@ -78,7 +78,7 @@ class SentencePieceTokenizer final : public Tokenizer {
       token.char_end = char_of_byte[token.byte_end];
       encoding.tokens.push_back(std::move(token));
     }
-    share_split_character_spans(encoding);
+    share_split_character_spans(text, encoding);
     return encoding;
   }
 
@@ -134,21 +134,50 @@ class SentencePieceTokenizer final : public Tokenizer {
     return token;
   }
 
-  // Byte-fallback pieces of one character: sentencepiece gives the character's span to the first
-  // and an empty span to the rest. All of them stand for that character, so all share its span.
-  void share_split_character_spans(Encoding& encoding) const {
-    for (std::size_t i = 1; i < encoding.tokens.size(); ++i) {
-      Token& token = encoding.tokens[i];
-      const Token& previous = encoding.tokens[i - 1];
-      if (token.special || previous.special) continue;
-      if (token.byte_start == token.byte_end && library_.is_byte(handle_, static_cast<int>(token.id)) &&
-          library_.is_byte(handle_, static_cast<int>(previous.id)) &&
-          token.byte_start == previous.byte_end) {
-        token.byte_start = previous.byte_start;
-        token.byte_end = previous.byte_end;
-        token.char_start = previous.char_start;
-        token.char_end = previous.char_end;
+  // Byte-fallback pieces: sentencepiece gives a whole run's span to its last piece and empty
+  // spans to the others. Each byte piece stands for one byte of the text, so when the run covers
+  // exactly as many bytes as it has pieces, every piece gets the span of the character holding its
+  // byte (pieces that split one character share its span); otherwise all share the run's span.
+  void share_split_character_spans(std::string_view text, Encoding& encoding) const {
+    auto& tokens = encoding.tokens;
+    auto is_byte_piece = [&](const Token& token) {
+      return !token.special && library_.is_byte(handle_, static_cast<int>(token.id)) != 0;
+    };
+    const auto char_of_byte = byte_to_char_offsets(text);
+    std::size_t i = 0;
+    while (i < tokens.size()) {
+      if (!is_byte_piece(tokens[i])) {
+        ++i;
+        continue;
       }
+      std::size_t end = i;
+      std::int64_t run_start = tokens[i].byte_start, run_end = tokens[i].byte_end;
+      while (end < tokens.size() && is_byte_piece(tokens[end])) {
+        run_start = std::min(run_start, tokens[end].byte_start);
+        run_end = std::max(run_end, tokens[end].byte_end);
+        ++end;
+      }
+      const bool one_byte_each = run_end - run_start == static_cast<std::int64_t>(end - i);
+      for (std::size_t k = i; k < end; ++k) {
+        Token& token = tokens[k];
+        if (one_byte_each) {
+          auto first = run_start + static_cast<std::int64_t>(k - i);
+          while (first > 0 && (static_cast<unsigned char>(text[first]) & 0xC0) == 0x80) --first;
+          auto last = first + 1;
+          while (last < static_cast<std::int64_t>(text.size()) &&
+                 (static_cast<unsigned char>(text[last]) & 0xC0) == 0x80) {
+            ++last;
+          }
+          token.byte_start = first;
+          token.byte_end = last;
+        } else {
+          token.byte_start = run_start;
+          token.byte_end = run_end;
+        }
+        token.char_start = char_of_byte[token.byte_start];
+        token.char_end = char_of_byte[token.byte_end];
+      }
+      i = end;
     }
   }
 

@@ -1,0 +1,121 @@
+// Loading and running a checkpoint with bad input: each a clear sentlens::Error naming the file
+// and the problem.
+#include <gtest/gtest.h>
+
+#include "model_test_support.h"
+#include "sentlens/error.h"
+#include "sentlens/model/model.h"
+
+namespace sentlens {
+namespace {
+
+using testing::shared_dir;
+using testing::TempDir;
+
+template <typename E, typename Action>
+std::string error_of(Action action) {
+  try {
+    action();
+  } catch (const E& error) {
+    return error.what();
+  } catch (const std::exception& other) {
+    ADD_FAILURE() << "wrong exception type: " << other.what();
+    return {};
+  }
+  ADD_FAILURE() << "no error thrown";
+  return {};
+}
+
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
+
+std::filesystem::path stories() { return shared_dir() / "models/stories260K"; }
+
+TEST(ModelErrors, FolderWithoutConfig) {
+  TempDir dir;
+  auto message = error_of<ConfigError>([&] { Model::load(dir.path()); });
+  EXPECT_CONTAINS(message, (dir / "config.json").string() + ": file not found");
+  auto not_folder = error_of<IoError>([&] { Model::load(dir / "absent"); });
+  EXPECT_CONTAINS(not_folder, "not a model folder");
+}
+
+TEST(ModelErrors, MissingTensorIsNamed) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/model.safetensors");
+  TempDir dir;
+  std::filesystem::copy_file(stories() / "config.json", dir / "config.json");
+  const auto store = TensorStore::open_directory(stories());
+  SafetensorsWriter writer;
+  for (const auto& name : store.names()) {
+    if (name == "model.layers.2.mlp.up_proj.weight") continue;
+    add_tensor(writer, name, read_tensor(store.file_of(name), name));
+  }
+  writer.write(dir / "model.safetensors");
+  auto message = error_of<FormatError>([&] { Model::load(dir.path()); });
+  EXPECT_CONTAINS(message, "missing tensor \"model.layers.2.mlp.up_proj.weight\" (expected shape [172, 64])");
+  EXPECT_CONTAINS(message, dir.path().string());
+}
+
+TEST(ModelErrors, TensorShapeNotMatchingConfigShowsExpectedAndFound) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/model.safetensors");
+  TempDir dir;
+  testing::write_checkpoint_variant(stories(), dir.path(), 1,
+                                    [](const torch::Tensor& tensor) { return tensor; });
+  // Claim a larger hidden MLP than the weights have.
+  auto config = testing::read_text_file(stories() / "config.json");
+  config.replace(config.find("\"intermediate_size\": 172"), 24, "\"intermediate_size\": 180");
+  testing::write_text_file(dir / "config.json", config);
+  auto message = error_of<FormatError>([&] { Model::load(dir.path()); });
+  EXPECT_CONTAINS(message, "tensor \"model.layers.0.mlp.gate_proj.weight\" has shape [172, 64], but the config needs [180, 64]");
+}
+
+class StoriesModelErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/model.safetensors");
+    model_ = std::make_unique<Model>(Model::load(stories()));
+  }
+  std::unique_ptr<Model> model_;
+};
+
+TEST_F(StoriesModelErrors, TokenIdOutsideVocabulary) {
+  auto message = error_of<InputError>(
+      [&] { model_->forward(torch::tensor({1, 5, 512}, torch::kInt64)); });
+  EXPECT_CONTAINS(message, "token id 512 at position 2 is outside the vocabulary of 512");
+  auto negative = error_of<InputError>(
+      [&] { model_->forward(torch::tensor({1, -3}, torch::kInt64)); });
+  EXPECT_CONTAINS(negative, "token id -3 at position 1");
+}
+
+TEST_F(StoriesModelErrors, EmptyInput) {
+  auto message = error_of<InputError>([&] { model_->forward(torch::empty({0}, torch::kInt64)); });
+  EXPECT_CONTAINS(message, "empty input");
+}
+
+TEST_F(StoriesModelErrors, FloatingIdsAreRejected) {
+  auto message = error_of<InputError>([&] { model_->forward(torch::ones({3})); });
+  EXPECT_CONTAINS(message, "token ids must be integers");
+}
+
+TEST_F(StoriesModelErrors, MoreTokensThanMaxPositionsUnlessAllowed) {
+  const auto ids = torch::ones({513}, torch::kInt64);
+  auto message = error_of<InputError>([&] { model_->forward(ids); });
+  EXPECT_CONTAINS(message, "513 tokens exceed max_position_embeddings 512");
+  EXPECT_CONTAINS(message, "--allow-longer");
+  ForwardOptions options;
+  options.allow_longer = true;
+  options.compute_logits = false;
+  EXPECT_NO_THROW(model_->forward(ids, options));
+}
+
+TEST(ModelErrors, GptLearnedPositionsCannotBeExtended) {
+  SENTLENS_REQUIRE_SHARED_FILE("golden/hf/gpt2/model.safetensors");
+  const Model model = Model::load(shared_dir() / "golden/hf/gpt2");
+  ForwardOptions options;
+  options.allow_longer = true;
+  auto message = error_of<InputError>(
+      [&] { model.forward(torch::ones({129}, torch::kInt64), options); });
+  EXPECT_CONTAINS(message, "learned positions cannot be extended");
+}
+
+}  // namespace
+}  // namespace sentlens
