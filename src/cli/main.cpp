@@ -30,6 +30,7 @@ int report(const char* kind, const std::exception& error, int code) {
 int main(int argc, char** argv) {
   CLI::App app{"sentlens: sentence-level attention analysis of LLM reasoning traces"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags such as --verbose also work after the subcommand
   app.set_version_flag("--version", std::string("sentlens ") + SENTLENS_CLI_VERSION);
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log progress and details to stderr");

@@ -1,0 +1,173 @@
+// bench/forward: how close the forward pass comes to this machine's matmul throughput, and what a
+// no-op observer costs. Measured in one run:
+//   1. the limit: float32 matmul GFLOP/s of libtorch's BLAS on shapes like the model's;
+//   2. for stories260K (from ../shared) and a random-weight Qwen2.5-0.5B-shape checkpoint (written
+//      by this bench with sentlens' writer): the forward's FLOPs, its time, achieved GFLOP/s as a %
+//      of the limit, and the time with a no-op observer on every layer as a ratio to without.
+// Usage: sentlens_bench_forward [--tokens 1024] [--threads 0] [--repeats 2] [--shared DIR]
+//                               [--skip-large]
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <fmt/core.h>
+#include <torch/torch.h>
+
+#include "sentlens/io/safetensors.h"
+#include "sentlens/model/model.h"
+#include "sentlens/model/tensor_io.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using sentlens::ModelConfig;
+
+double seconds(const std::function<void()>& action) {
+  auto start = Clock::now();
+  action();
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Best time of `repeats` runs after one warm-up.
+double best_time(int repeats, const std::function<void()>& action) {
+  action();
+  double best = 1e300;
+  for (int i = 0; i < repeats; ++i) best = std::min(best, seconds(action));
+  return best;
+}
+
+// The limit: the best float32 GEMM rate over shapes a transformer layer runs.
+double matmul_gflops(std::int64_t rows, std::int64_t inner, std::int64_t cols, int repeats) {
+  auto a = torch::randn({rows, inner});
+  auto b = torch::randn({inner, cols});
+  const double time = best_time(repeats, [&] { auto c = torch::matmul(a, b); });
+  return 2.0 * rows * inner * cols / time / 1e9;
+}
+
+// Multiply-adds ×2 of one forward over T tokens, counting the attention blocks as computed
+// (each query row against keys 0..row).
+double forward_flops(const ModelConfig& config, std::int64_t T) {
+  const double D = config.hidden_size, H = config.num_heads, KVH = config.num_kv_heads;
+  const double Dh = config.head_dim, I = config.intermediate_size, V = config.vocab_size;
+  const double mlp_matrices = config.mlp == sentlens::MlpKind::kSwiGlu ? 3 : 2;
+  const double per_token_linear = D * (H + 2 * KVH) * Dh + H * Dh * D + mlp_matrices * D * I;
+  const double key_visits = static_cast<double>(T) * (T + 1) / 2;  // Σ over rows of (row + 1)
+  const double attention = 2 * H * Dh * key_visits;                // QKᵀ and P·V
+  return 2.0 * (config.num_layers * (per_token_linear * T + attention) + V * D * T);
+}
+
+class NoOpObserver final : public sentlens::AttentionObserver {
+ public:
+  void observe(const sentlens::AttentionBlock&, const torch::Tensor&) override {}
+};
+
+// Writes a random-weight checkpoint of Qwen2.5-0.5B's shape (stored bf16, as Qwen ships it).
+std::filesystem::path write_qwen_shape_checkpoint(const std::filesystem::path& folder) {
+  std::filesystem::create_directories(folder);
+  const std::int64_t D = 896, I = 4864, V = 151936, L = 24, H = 14, KVH = 2, Dh = 64;
+  std::FILE* config = std::fopen((folder / "config.json").c_str(), "w");
+  fmt::print(config,
+             R"({{"model_type": "qwen2", "hidden_size": {}, "intermediate_size": {},
+ "num_hidden_layers": {}, "num_attention_heads": {}, "num_key_value_heads": {},
+ "vocab_size": {}, "max_position_embeddings": 32768, "rms_norm_eps": 1e-6,
+ "rope_theta": 1000000.0, "tie_word_embeddings": true, "torch_dtype": "bfloat16"}})",
+             D, I, L, H, KVH, V);
+  std::fclose(config);
+  torch::manual_seed(0);
+  sentlens::SafetensorsWriter writer;
+  auto add = [&](const std::string& name, std::vector<std::int64_t> shape, double scale) {
+    sentlens::add_tensor(writer, name, (torch::randn(shape) * scale).to(torch::kBFloat16));
+  };
+  add("model.embed_tokens.weight", {V, D}, 0.02);
+  add("model.norm.weight", {D}, 1.0);
+  for (std::int64_t l = 0; l < L; ++l) {
+    const std::string p = fmt::format("model.layers.{}.", l);
+    add(p + "input_layernorm.weight", {D}, 1.0);
+    add(p + "post_attention_layernorm.weight", {D}, 1.0);
+    add(p + "self_attn.q_proj.weight", {H * Dh, D}, 0.02);
+    add(p + "self_attn.q_proj.bias", {H * Dh}, 0.02);
+    add(p + "self_attn.k_proj.weight", {KVH * Dh, D}, 0.02);
+    add(p + "self_attn.k_proj.bias", {KVH * Dh}, 0.02);
+    add(p + "self_attn.v_proj.weight", {KVH * Dh, D}, 0.02);
+    add(p + "self_attn.v_proj.bias", {KVH * Dh}, 0.02);
+    add(p + "self_attn.o_proj.weight", {D, H * Dh}, 0.02);
+    add(p + "mlp.gate_proj.weight", {I, D}, 0.02);
+    add(p + "mlp.up_proj.weight", {I, D}, 0.02);
+    add(p + "mlp.down_proj.weight", {D, I}, 0.02);
+  }
+  writer.write(folder / "model.safetensors");
+  return folder;
+}
+
+void bench_model(const std::string& label, const std::filesystem::path& folder, std::int64_t T,
+                 int repeats, double limit_gflops) {
+  const sentlens::Model model = sentlens::Model::load(folder);
+  const auto& config = model.config();
+  T = std::min(T, config.max_position_embeddings);
+  torch::manual_seed(1);
+  const auto ids = torch::randint(config.vocab_size, {T}, torch::kInt64);
+  sentlens::ForwardOptions plain;
+  NoOpObserver observer;
+  sentlens::ForwardOptions observed;
+  observed.observers = {&observer};
+  const double plain_time = best_time(repeats, [&] { model.forward(ids, plain); });
+  const double observed_time = best_time(repeats, [&] { model.forward(ids, observed); });
+  const double flops = forward_flops(config, T);
+  const double achieved = flops / plain_time / 1e9;
+  fmt::print("{:<28} params {:>11}  T {:>5}  FLOPs {:>9.1f} G  forward {:>8.3f} s  "
+             "{:>7.1f} GFLOP/s = {:>5.1f}% of limit  no-op observer {:>8.3f} s = {:.3f}x\n",
+             label, model.parameter_count(), T, flops / 1e9, plain_time, achieved,
+             100.0 * achieved / limit_gflops, observed_time, observed_time / plain_time);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t tokens = 1024;
+  int threads = 0, repeats = 2;
+  bool skip_large = false;
+  std::filesystem::path shared = std::getenv("SENTLENS_SHARED") ? std::getenv("SENTLENS_SHARED")
+                                                                 : "../shared";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (arg == "--tokens") tokens = std::stoll(value());
+    else if (arg == "--threads") threads = std::stoi(value());
+    else if (arg == "--repeats") repeats = std::stoi(value());
+    else if (arg == "--shared") shared = value();
+    else if (arg == "--skip-large") skip_large = true;
+    else {
+      fmt::print(stderr, "unknown argument {}\n", arg);
+      return 2;
+    }
+  }
+  torch::NoGradGuard no_grad;
+  const int used_threads = sentlens::set_threads(threads);
+  fmt::print("threads {}\n", used_threads);
+  // The limit: the best of GEMM shapes the 0.5B forward runs at T tokens.
+  const double limit = std::max({matmul_gflops(tokens, 896, 4864, repeats),
+                                 matmul_gflops(tokens, 4864, 896, repeats),
+                                 matmul_gflops(1024, 1024, 1024, repeats)});
+  fmt::print("limit: float32 matmul {:.1f} GFLOP/s (best of [T,896]x[896,4864], "
+             "[T,4864]x[4864,896], 1024^3)\n",
+             limit);
+
+  const auto stories = shared / "models/stories260K";
+  if (std::filesystem::exists(stories / "config.json")) {
+    bench_model("stories260K", stories, tokens, repeats, limit);
+  } else {
+    fmt::print("stories260K: skipped ({} not found; pass --shared DIR)\n", stories.string());
+  }
+  if (!skip_large) {
+    const auto folder = std::filesystem::temp_directory_path() / "sentlens-bench-qwen2.5-0.5b-shape";
+    if (!std::filesystem::exists(folder / "model.safetensors")) {
+      const double write_time = seconds([&] { write_qwen_shape_checkpoint(folder); });
+      fmt::print("wrote random-weight Qwen2.5-0.5B-shape checkpoint to {} in {:.1f} s\n",
+                 folder.string(), write_time);
+    }
+    bench_model("qwen2.5-0.5b-shape (random)", folder, tokens, repeats, limit);
+  }
+  return 0;
+}

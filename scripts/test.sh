@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds sentlens and runs every test: the README's test command and what .ci/run runs.
+# Tests that need ../shared find it through SENTLENS_SHARED (default ../shared) and are skipped
+# with a reason when it is absent, unless SENTLENS_REQUIRE_SHARED=1 (CI), where they fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${SENTLENS_BUILD_DIR:-build}
+jobs=$(nproc)
+
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release
+cmake --build "$build" -j"$jobs"
+ctest --test-dir "$build" --output-on-failure -j"$jobs"
