@@ -116,10 +116,11 @@ void bench_model(const std::string& label, const std::filesystem::path& folder, 
   const double observed_time = best_time(repeats, [&] { model.forward(ids, observed); });
   const double flops = forward_flops(config, T);
   const double achieved = flops / plain_time / 1e9;
-  fmt::print("{:<28} params {:>11}  T {:>5}  FLOPs {:>9.1f} G  forward {:>8.3f} s  "
-             "{:>7.1f} GFLOP/s = {:>5.1f}% of limit  no-op observer {:>8.3f} s = {:.3f}x\n",
-             label, model.parameter_count(), T, flops / 1e9, plain_time, achieved,
-             100.0 * achieved / limit_gflops, observed_time, observed_time / plain_time);
+  fmt::print(
+      "{:<28} params {:>11}  T {:>5}  FLOPs {:>9.1f} G  forward {:>8.3f} s  "
+      "{:>7.1f} GFLOP/s = {:>5.1f}% of limit  no-op observer {:>8.3f} s = {:.3f}x\n",
+      label, model.parameter_count(), T, flops / 1e9, plain_time, achieved,
+      100.0 * achieved / limit_gflops, observed_time, observed_time / plain_time);
 }
 
 }  // namespace
@@ -128,16 +129,21 @@ int main(int argc, char** argv) {
   std::int64_t tokens = 1024;
   int threads = 0, repeats = 2;
   bool skip_large = false;
-  std::filesystem::path shared = std::getenv("SENTLENS_SHARED") ? std::getenv("SENTLENS_SHARED")
-                                                                 : "../shared";
+  std::filesystem::path shared =
+      std::getenv("SENTLENS_SHARED") ? std::getenv("SENTLENS_SHARED") : "../shared";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (arg == "--tokens") tokens = std::stoll(value());
-    else if (arg == "--threads") threads = std::stoi(value());
-    else if (arg == "--repeats") repeats = std::stoi(value());
-    else if (arg == "--shared") shared = value();
-    else if (arg == "--skip-large") skip_large = true;
+    if (arg == "--tokens")
+      tokens = std::stoll(value());
+    else if (arg == "--threads")
+      threads = std::stoi(value());
+    else if (arg == "--repeats")
+      repeats = std::stoi(value());
+    else if (arg == "--shared")
+      shared = value();
+    else if (arg == "--skip-large")
+      skip_large = true;
     else {
       fmt::print(stderr, "unknown argument {}\n", arg);
       return 2;
@@ -150,9 +156,10 @@ int main(int argc, char** argv) {
   const double limit = std::max({matmul_gflops(tokens, 896, 4864, repeats),
                                  matmul_gflops(tokens, 4864, 896, repeats),
                                  matmul_gflops(1024, 1024, 1024, repeats)});
-  fmt::print("limit: float32 matmul {:.1f} GFLOP/s (best of [T,896]x[896,4864], "
-             "[T,4864]x[4864,896], 1024^3)\n",
-             limit);
+  fmt::print(
+      "limit: float32 matmul {:.1f} GFLOP/s (best of [T,896]x[896,4864], "
+      "[T,4864]x[4864,896], 1024^3)\n",
+      limit);
 
   const auto stories = shared / "models/stories260K";
   if (std::filesystem::exists(stories / "config.json")) {
@@ -161,7 +168,8 @@ int main(int argc, char** argv) {
     fmt::print("stories260K: skipped ({} not found; pass --shared DIR)\n", stories.string());
   }
   if (!skip_large) {
-    const auto folder = std::filesystem::temp_directory_path() / "sentlens-bench-qwen2.5-0.5b-shape";
+    const auto folder =
+        std::filesystem::temp_directory_path() / "sentlens-bench-qwen2.5-0.5b-shape";
     if (!std::filesystem::exists(folder / "model.safetensors")) {
       const double write_time = seconds([&] { write_qwen_shape_checkpoint(folder); });
       fmt::print("wrote random-weight Qwen2.5-0.5B-shape checkpoint to {} in {:.1f} s\n",

@@ -30,8 +30,7 @@ void register_forward_command(CLI::App& app) {
                     "Save `attentions` F32 [L, H, T, T] (memory grows as T²)");
   command->add_flag("--hidden", arguments->job.save_hidden,
                     "Save `hidden` F32 [T, D], the final normed hidden states");
-  command->add_option("--block-size", arguments->job.block_size,
-                      "Query rows per attention block")
+  command->add_option("--block-size", arguments->job.block_size, "Query rows per attention block")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
   command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")

@@ -40,8 +40,7 @@ void register_info_command(CLI::App& app) {
       return;
     }
     for (const auto& [key, value] : summary.items()) {
-      fmt::print("{:<24} {}\n", key,
-                 value.is_string() ? value.get<std::string>() : value.dump());
+      fmt::print("{:<24} {}\n", key, value.is_string() ? value.get<std::string>() : value.dump());
     }
   });
 }

@@ -57,7 +57,7 @@ inline std::uint16_t f32_to_f16(float value) {
   std::memcpy(&bits, &value, sizeof bits);
   std::uint32_t sign = (bits >> 16) & 0x8000u;
   std::uint32_t abs = bits & 0x7FFFFFFFu;
-  if (abs > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u);  // NaN
+  if (abs > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u);   // NaN
   if (abs >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // overflow -> inf
   if (abs < 0x38800000u) {  // the result is subnormal (or zero): units of 2^-24
     if (abs < 0x33000000u) return static_cast<std::uint16_t>(sign);  // below half the smallest

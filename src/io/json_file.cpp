@@ -19,8 +19,9 @@ std::string read_file_bytes(const std::filesystem::path& path, std::uintmax_t ma
   auto size = std::filesystem::file_size(path, error);
   SENTLENS_CHECK(!error, IoError, "{}: cannot read the file size: {}", path.string(),
                  error.message());
-  SENTLENS_CHECK(size <= max_bytes, LimitError, "{}: file is {} bytes, more than the {} bytes allowed",
-                 path.string(), size, max_bytes);
+  SENTLENS_CHECK(size <= max_bytes, LimitError,
+                 "{}: file is {} bytes, more than the {} bytes allowed", path.string(), size,
+                 max_bytes);
   std::ifstream in(path, std::ios::binary);
   SENTLENS_CHECK(in.good(), IoError, "{}: cannot open the file", path.string());
   std::string content(static_cast<std::size_t>(size), '\0');

@@ -74,8 +74,8 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
   const std::string name = path_.string();
   const auto header_size = load_unaligned<std::uint64_t>(mapping_);
   SENTLENS_CHECK(header_size <= file_size - 8, FormatError,
-                 "{}: header length {} runs past the end of the file ({} bytes)", name,
-                 header_size, file_size);
+                 "{}: header length {} runs past the end of the file ({} bytes)", name, header_size,
+                 file_size);
   SENTLENS_CHECK(header_size <= kMaxSafetensorsHeaderBytes, LimitError,
                  "{}: header of {} bytes exceeds the {} bytes allowed", name, header_size,
                  kMaxSafetensorsHeaderBytes);
@@ -94,8 +94,7 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
 
   for (const auto& [key, value] : header.items()) {
     if (key == "__metadata__") {
-      SENTLENS_CHECK(value.is_object(), FormatError, "{}: __metadata__ is not a JSON object",
-                     name);
+      SENTLENS_CHECK(value.is_object(), FormatError, "{}: __metadata__ is not a JSON object", name);
       for (const auto& [meta_key, meta_value] : value.items()) {
         SENTLENS_CHECK(meta_value.is_string(), FormatError,
                        "{}: __metadata__ value of \"{}\" is not a string", name, meta_key);
@@ -122,9 +121,10 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
     std::uint64_t numel = 1;
     bool overflow = false;
     for (const auto& dim : *shape_field) {
-      SENTLENS_CHECK(dim.is_number_unsigned() || (dim.is_number_integer() && dim.get<std::int64_t>() >= 0),
-                     FormatError, "{}: tensor \"{}\" has a shape entry that is not a non-negative integer: {}",
-                     name, key, dim.dump());
+      SENTLENS_CHECK(
+          dim.is_number_unsigned() || (dim.is_number_integer() && dim.get<std::int64_t>() >= 0),
+          FormatError, "{}: tensor \"{}\" has a shape entry that is not a non-negative integer: {}",
+          name, key, dim.dump());
       auto extent = dim.get<std::uint64_t>();
       SENTLENS_CHECK(extent <= static_cast<std::uint64_t>(INT64_MAX), FormatError,
                      "{}: tensor \"{}\" has an absurd dimension {}", name, key, extent);
@@ -139,13 +139,15 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
     auto offsets = value.find("data_offsets");
     SENTLENS_CHECK(offsets != value.end() && offsets->is_array() && offsets->size() == 2 &&
                        (*offsets)[0].is_number_unsigned() && (*offsets)[1].is_number_unsigned(),
-                   FormatError, "{}: tensor \"{}\" needs data_offsets [begin, end] of two non-negative integers",
+                   FormatError,
+                   "{}: tensor \"{}\" needs data_offsets [begin, end] of two non-negative integers",
                    name, key);
     info.data_begin = (*offsets)[0].get<std::uint64_t>();
     info.data_end = (*offsets)[1].get<std::uint64_t>();
-    SENTLENS_CHECK(info.data_begin <= info.data_end && info.data_end <= data_size, FormatError,
-                   "{}: tensor \"{}\" data_offsets [{}, {}] out of range of the {}-byte data section",
-                   name, key, info.data_begin, info.data_end, data_size);
+    SENTLENS_CHECK(
+        info.data_begin <= info.data_end && info.data_end <= data_size, FormatError,
+        "{}: tensor \"{}\" data_offsets [{}, {}] out of range of the {}-byte data section", name,
+        key, info.data_begin, info.data_end, data_size);
     SENTLENS_CHECK(info.byte_size() == expected_bytes, FormatError,
                    "{}: tensor \"{}\" spans {} bytes but shape {} of {} needs {} bytes", name, key,
                    info.byte_size(), shape_field->dump(), dtype_name(info.dtype), expected_bytes);
@@ -182,8 +184,8 @@ std::vector<std::string> SafetensorsFile::names() const {
 
 const TensorInfo& SafetensorsFile::info(const std::string& name) const {
   auto found = tensors_.find(name);
-  SENTLENS_CHECK(found != tensors_.end(), FormatError, "{}: no tensor named \"{}\"",
-                 path_.string(), name);
+  SENTLENS_CHECK(found != tensors_.end(), FormatError, "{}: no tensor named \"{}\"", path_.string(),
+                 name);
   return found->second;
 }
 
@@ -248,15 +250,17 @@ std::vector<std::int64_t> SafetensorsFile::read_i64(const std::string& name) con
       std::memcpy(values.data(), bytes, count * sizeof(std::int64_t));
       break;
     case DType::I32:
-      for (std::size_t i = 0; i < count; ++i) values[i] = load_unaligned<std::int32_t>(bytes + 4 * i);
+      for (std::size_t i = 0; i < count; ++i)
+        values[i] = load_unaligned<std::int32_t>(bytes + 4 * i);
       break;
     case DType::U8:
     case DType::BOOL:
       for (std::size_t i = 0; i < count; ++i) values[i] = static_cast<std::uint8_t>(bytes[i]);
       break;
     default:
-      throw FormatError(fmt::format("{}: tensor \"{}\" has dtype {}, expected an integer type (I64, I32, U8, BOOL)",
-                                    path_.string(), name, dtype_name(tensor.dtype)));
+      throw FormatError(fmt::format(
+          "{}: tensor \"{}\" has dtype {}, expected an integer type (I64, I32, U8, BOOL)",
+          path_.string(), name, dtype_name(tensor.dtype)));
   }
   return values;
 }

@@ -22,8 +22,8 @@ void SafetensorsWriter::add(const std::string& name, DType dtype, std::vector<st
                  name);
   std::size_t count = 1;
   for (auto dim : shape) {
-    SENTLENS_CHECK(dim >= 0, InputError, "safetensors writer: tensor \"{}\" has a negative dimension",
-                   name);
+    SENTLENS_CHECK(dim >= 0, InputError,
+                   "safetensors writer: tensor \"{}\" has a negative dimension", name);
     count *= static_cast<std::size_t>(dim);
   }
   entries_.push_back(
@@ -118,14 +118,13 @@ void SafetensorsWriter::write(const std::filesystem::path& path) const {
   std::random_device random;
   const std::string temporary = fmt::format("{}.tmp-{:08x}", target, random());
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  SENTLENS_CHECK(fd >= 0, IoError, "{}: cannot create the temporary file {}: {}", target,
-                 temporary, std::strerror(errno));
+  SENTLENS_CHECK(fd >= 0, IoError, "{}: cannot create the temporary file {}: {}", target, temporary,
+                 std::strerror(errno));
   try {
     write_all(fd, &header_size, sizeof header_size, target);
     write_all(fd, header_text.data(), header_text.size(), target);
     for (const auto& entry : entries_) write_all(fd, entry.data, entry.bytes, target);
-    SENTLENS_CHECK(::fsync(fd) == 0, IoError, "{}: flush failed: {}", target,
-                   std::strerror(errno));
+    SENTLENS_CHECK(::fsync(fd) == 0, IoError, "{}: flush failed: {}", target, std::strerror(errno));
   } catch (...) {
     ::close(fd);
     std::remove(temporary.c_str());

@@ -29,9 +29,9 @@ TensorStore TensorStore::open_directory(const std::filesystem::path& directory) 
 
   const nlohmann::json index = read_json_file(index_path);
   const std::string index_name = index_path.string();
-  SENTLENS_CHECK(index.is_object() && index.contains("weight_map") &&
-                     index["weight_map"].is_object(),
-                 FormatError, "{}: expected an object with a \"weight_map\" object", index_name);
+  SENTLENS_CHECK(
+      index.is_object() && index.contains("weight_map") && index["weight_map"].is_object(),
+      FormatError, "{}: expected an object with a \"weight_map\" object", index_name);
 
   TensorStore store;
   store.origin_ = directory;
@@ -41,16 +41,16 @@ TensorStore TensorStore::open_directory(const std::filesystem::path& directory) 
                    "{}: weight_map entry \"{}\" is not a file name", index_name, tensor);
     const auto shard = shard_value.get<std::string>();
     // Shards are plain file names beside the index; anything else could read outside the folder.
-    SENTLENS_CHECK(!shard.empty() && shard.find('/') == std::string::npos && shard != ".." &&
-                       shard != ".",
-                   FormatError, "{}: weight_map entry \"{}\" names \"{}\", expected a file name in the same folder",
-                   index_name, tensor, shard);
+    SENTLENS_CHECK(
+        !shard.empty() && shard.find('/') == std::string::npos && shard != ".." && shard != ".",
+        FormatError,
+        "{}: weight_map entry \"{}\" names \"{}\", expected a file name in the same folder",
+        index_name, tensor, shard);
     auto found = shard_index.find(shard);
     if (found == shard_index.end()) {
       const auto shard_path = directory / shard;
       SENTLENS_CHECK(std::filesystem::exists(shard_path), IoError,
-                     "{}: shard \"{}\" (holding \"{}\") does not exist", index_name, shard,
-                     tensor);
+                     "{}: shard \"{}\" (holding \"{}\") does not exist", index_name, shard, tensor);
       store.files_.push_back(SafetensorsFile::open(shard_path));
       found = shard_index.emplace(shard, store.files_.size() - 1).first;
     }

@@ -14,20 +14,22 @@ AttentionRecorder::AttentionRecorder(std::vector<std::int64_t> layers, std::int6
 
 void AttentionRecorder::begin_forward(const ForwardShape& shape) {
   shape_ = shape;
-  const std::int64_t recorded = layers_.empty() ? shape.num_layers : static_cast<std::int64_t>(layers_.size());
+  const std::int64_t recorded =
+      layers_.empty() ? shape.num_layers : static_cast<std::int64_t>(layers_.size());
   for (auto layer : layers_) {
     SENTLENS_CHECK(layer >= 0 && layer < shape.num_layers, InputError,
                    "attention recorder: layer {} does not exist (the model has {})", layer,
                    shape.num_layers);
   }
   const std::int64_t total = shape.past_length + shape.new_tokens;
-  const double bytes = 4.0 * static_cast<double>(shape.num_sequences) * recorded *
-                       shape.num_heads * shape.new_tokens * total;
-  SENTLENS_CHECK(bytes <= static_cast<double>(max_bytes_), LimitError,
-                 "full attention maps for {} layers x {} heads x {} x {} tokens need {:.1f} GiB, more "
-                 "than the {:.1f} GiB allowed; record fewer layers or use a streaming observer",
-                 recorded, shape.num_heads, shape.new_tokens, total, bytes / (1 << 30),
-                 static_cast<double>(max_bytes_) / (1 << 30));
+  const double bytes = 4.0 * static_cast<double>(shape.num_sequences) * recorded * shape.num_heads *
+                       shape.new_tokens * total;
+  SENTLENS_CHECK(
+      bytes <= static_cast<double>(max_bytes_), LimitError,
+      "full attention maps for {} layers x {} heads x {} x {} tokens need {:.1f} GiB, more "
+      "than the {:.1f} GiB allowed; record fewer layers or use a streaming observer",
+      recorded, shape.num_heads, shape.new_tokens, total, bytes / (1 << 30),
+      static_cast<double>(max_bytes_) / (1 << 30));
   maps_ = torch::zeros({shape.num_sequences, recorded, shape.num_heads, shape.new_tokens, total});
 }
 

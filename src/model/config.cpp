@@ -51,8 +51,8 @@ class FieldReader {
   bool boolean(const char* key, bool fallback) const {
     if (!has(key)) return fallback;
     const auto& value = json_[key];
-    SENTLENS_CHECK(value.is_boolean(), ConfigError, "{}: field \"{}\" must be true or false, found {}",
-                   source_, key, value.dump());
+    SENTLENS_CHECK(value.is_boolean(), ConfigError,
+                   "{}: field \"{}\" must be true or false, found {}", source_, key, value.dump());
     return value.get<bool>();
   }
   std::string string(const char* key, const std::string& fallback) const {
@@ -77,8 +77,8 @@ class FieldReader {
   std::string source_;
 };
 
-void check_range(const std::string& source, const char* what, std::int64_t value,
-                 std::int64_t low, std::int64_t high) {
+void check_range(const std::string& source, const char* what, std::int64_t value, std::int64_t low,
+                 std::int64_t high) {
   SENTLENS_CHECK(value >= low && value <= high, ConfigError,
                  "{}: {} is {}, expected a value in [{}, {}]", source, what, value, low, high);
 }
@@ -106,9 +106,9 @@ void read_rope_scaling(const FieldReader& fields, ModelConfig& config) {
     check_range(source, "rope_scaling original_max_position_embeddings",
                 config.rope_original_max_position_embeddings, 1, INT32_MAX);
   } else {
-    throw ConfigError(fmt::format(
-        "{}: unsupported rope_scaling type \"{}\" (supported: default, linear, llama3)", source,
-        kind));
+    throw ConfigError(
+        fmt::format("{}: unsupported rope_scaling type \"{}\" (supported: default, linear, llama3)",
+                    source, kind));
   }
   SENTLENS_CHECK(scaling_fields.has("factor"), ConfigError,
                  "{}: rope_scaling of type {} needs a \"factor\"", source, kind);
@@ -221,8 +221,7 @@ void validate(const ModelConfig& config, const std::string& source) {
   check_range(source, "the intermediate size", config.intermediate_size, 1, kMaxDimension);
   check_range(source, "the vocabulary size", config.vocab_size, 1, kMaxVocab);
   check_range(source, "max_position_embeddings", config.max_position_embeddings, 1, INT32_MAX);
-  SENTLENS_CHECK(config.norm_eps > 0, ConfigError, "{}: the norm epsilon must be positive",
-                 source);
+  SENTLENS_CHECK(config.norm_eps > 0, ConfigError, "{}: the norm epsilon must be positive", source);
   if (config.sliding_window) {
     check_range(source, "sliding_window", *config.sliding_window, 1, INT32_MAX);
   }
@@ -294,9 +293,8 @@ std::string ModelConfig::fingerprint() const {
       hidden_size, num_layers, num_heads, num_kv_heads, head_dim, intermediate_size, vocab_size,
       max_position_embeddings, norm_eps, static_cast<int>(norm), static_cast<int>(mlp),
       learned_positions, rope_theta, static_cast<int>(rope_scaling), rope_factor,
-      rope_low_freq_factor, rope_high_freq_factor, rope_original_max_position_embeddings,
-      qkv_bias, output_proj_bias, qk_norm, sliding_window.value_or(-1),
-      sliding_window_first_layer);
+      rope_low_freq_factor, rope_high_freq_factor, rope_original_max_position_embeddings, qkv_bias,
+      output_proj_bias, qk_norm, sliding_window.value_or(-1), sliding_window_first_layer);
   return fnv1a_hex(canonical + fmt::format("|{}|{}", mlp_bias, tie_word_embeddings));
 }
 

@@ -14,7 +14,8 @@ namespace sentlens {
 
 namespace {
 
-torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight,
+                     const torch::Tensor& bias) {
   return bias.defined() ? torch::nn::functional::linear(x, weight, bias)
                         : torch::nn::functional::linear(x, weight);
 }
@@ -78,7 +79,8 @@ torch::Tensor blockwise_attention(const AttentionContext& context, const torch::
     auto q_block = q.narrow(2, row, rows).reshape({N, KVH, G * rows, Dh});
     auto k_block = keys.narrow(2, 0, key_count);
     auto v_block = values.narrow(2, 0, key_count);
-    auto scores = torch::matmul(q_block, k_block.transpose(-1, -2)).mul_(scale).view({N, H, rows, key_count});
+    auto scores =
+        torch::matmul(q_block, k_block.transpose(-1, -2)).mul_(scale).view({N, H, rows, key_count});
 
     auto query_positions = torch::arange(query_start, key_count, index_options).unsqueeze(1);
     auto key_positions = torch::arange(0, key_count, index_options).unsqueeze(0);
@@ -220,12 +222,13 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
       }
       cache->set_layer(l, keys, values);
     }
-    AttentionContext context{config, options, l, past, any_observer(options, l),
-                             any_editor(options, l)};
+    AttentionContext context{
+        config, options, l, past, any_observer(options, l), any_editor(options, l)};
     auto attended = blockwise_attention(context, q.contiguous(), keys, values);  // [N, H, T, Dh]
     auto merged = attended.transpose(1, 2).reshape({N, T, H * Dh});
     hidden = hidden + linear(merged, layer.o_weight, layer.o_bias);
-    hidden = hidden + mlp(config, layer, norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias));
+    hidden = hidden +
+             mlp(config, layer, norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias));
   }
   for (auto* observer : options.observers) observer->end_forward();
 

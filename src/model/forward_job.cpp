@@ -64,7 +64,8 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
     NextToken next;
     next.id = std::get<1>(top)[i].item<std::int64_t>();
     next.probability = std::get<0>(top)[i].item<double>();
-    if (tokenizer && next.id < tokenizer->vocab_size()) next.piece = tokenizer->id_to_piece(next.id);
+    if (tokenizer && next.id < tokenizer->vocab_size())
+      next.piece = tokenizer->id_to_piece(next.id);
     summary.top_next.push_back(std::move(next));
   }
 

@@ -24,7 +24,8 @@ std::vector<std::int64_t> generate_greedy(const Model& model,
     const auto logits = model.forward(next_input, forward).logits;  // [t, V]
     const auto next = logits[-1].argmax().item<std::int64_t>();
     ids.push_back(next);
-    if (std::find(options.stop_ids.begin(), options.stop_ids.end(), next) != options.stop_ids.end()) {
+    if (std::find(options.stop_ids.begin(), options.stop_ids.end(), next) !=
+        options.stop_ids.end()) {
       break;
     }
     if (static_cast<std::int64_t>(ids.size()) >= limit) break;  // no position left to feed it

@@ -20,9 +20,10 @@ KVCache KVCache::prefix(std::int64_t length) const {
 }
 
 KVCache KVCache::repeat(std::int64_t num_sequences) const {
-  SENTLENS_CHECK(this->num_sequences() == 1 && num_sequences >= 1, InputError,
-                 "KV cache repeat needs a single-sequence cache and a positive count (have {}, asked {})",
-                 this->num_sequences(), num_sequences);
+  SENTLENS_CHECK(
+      this->num_sequences() == 1 && num_sequences >= 1, InputError,
+      "KV cache repeat needs a single-sequence cache and a positive count (have {}, asked {})",
+      this->num_sequences(), num_sequences);
   KVCache result;
   for (std::size_t l = 0; l < keys_.size(); ++l) {
     result.keys_.push_back(keys_[l].expand({num_sequences, -1, -1, -1}).contiguous());

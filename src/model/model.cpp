@@ -32,14 +32,17 @@ Model Model::load(const std::filesystem::path& directory, const LoadOptions& opt
   model.device_ = options.device;
   model.config_ = ModelConfig::from_file(directory / "config.json");
   const TensorStore store = TensorStore::open_directory(directory);
-  model.weights_ = std::make_unique<ModelWeights>(load_weights(store, model.config_, options.device));
+  model.weights_ =
+      std::make_unique<ModelWeights>(load_weights(store, model.config_, options.device));
   model.stored_dtype_ = model.weights_->stored_dtypes;
   logger().info("loaded {} ({}, {} layers, {} parameters, stored {})", directory.string(),
-                model.config_.model_type, model.config_.num_layers,
-                model.weights_->parameter_count, model.stored_dtype_);
+                model.config_.model_type, model.config_.num_layers, model.weights_->parameter_count,
+                model.stored_dtype_);
   return model;
 }
 
-std::int64_t Model::parameter_count() const { return weights_->parameter_count; }
+std::int64_t Model::parameter_count() const {
+  return weights_->parameter_count;
+}
 
 }  // namespace sentlens

@@ -10,7 +10,8 @@ namespace sentlens {
 torch::Tensor rope_inverse_frequencies(const ModelConfig& config) {
   const auto dim = config.head_dim;
   // inv_freq_i = 1 / theta^(2i / dim), in float32 as transformers computes it.
-  auto exponents = torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(dim);
+  auto exponents =
+      torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(dim);
   auto inv_freq = 1.0 / torch::pow(config.rope_theta, exponents);
   switch (config.rope_scaling) {
     case RopeScalingKind::kNone:
@@ -40,16 +41,19 @@ torch::Tensor rope_inverse_frequencies(const ModelConfig& config) {
 }
 
 std::pair<torch::Tensor, torch::Tensor> rope_tables(const torch::Tensor& inv_freq,
-                                                    std::int64_t first_position, std::int64_t count) {
-  auto positions = torch::arange(first_position, first_position + count,
-                                 torch::TensorOptions().dtype(torch::kInt64).device(inv_freq.device()))
-                       .to(torch::kFloat32);
+                                                    std::int64_t first_position,
+                                                    std::int64_t count) {
+  auto positions =
+      torch::arange(first_position, first_position + count,
+                    torch::TensorOptions().dtype(torch::kInt64).device(inv_freq.device()))
+          .to(torch::kFloat32);
   auto freqs = torch::outer(positions, inv_freq);  // [T, Dh/2]
   auto angles = torch::cat({freqs, freqs}, -1);    // [T, Dh]
   return {angles.cos(), angles.sin()};
 }
 
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
+                         const torch::Tensor& sin) {
   const auto half = x.size(-1) / 2;
   auto first = x.narrow(-1, 0, half);
   auto second = x.narrow(-1, half, half);

@@ -12,14 +12,22 @@ namespace sentlens {
 namespace {
 torch::ScalarType scalar_type_of(DType dtype) {
   switch (dtype) {
-    case DType::F64: return torch::kFloat64;
-    case DType::F32: return torch::kFloat32;
-    case DType::F16: return torch::kFloat16;
-    case DType::BF16: return torch::kBFloat16;
-    case DType::I64: return torch::kInt64;
-    case DType::I32: return torch::kInt32;
-    case DType::U8: return torch::kUInt8;
-    case DType::BOOL: return torch::kBool;
+    case DType::F64:
+      return torch::kFloat64;
+    case DType::F32:
+      return torch::kFloat32;
+    case DType::F16:
+      return torch::kFloat16;
+    case DType::BF16:
+      return torch::kBFloat16;
+    case DType::I64:
+      return torch::kInt64;
+    case DType::I32:
+      return torch::kInt32;
+    case DType::U8:
+      return torch::kUInt8;
+    case DType::BOOL:
+      return torch::kBool;
   }
   return torch::kFloat32;
 }
@@ -35,14 +43,30 @@ torch::Tensor read_tensor(const SafetensorsFile& file, const std::string& name) 
 void add_tensor(SafetensorsWriter& writer, const std::string& name, const torch::Tensor& tensor) {
   DType dtype;
   switch (tensor.scalar_type()) {
-    case torch::kFloat32: dtype = DType::F32; break;
-    case torch::kFloat64: dtype = DType::F64; break;
-    case torch::kFloat16: dtype = DType::F16; break;
-    case torch::kBFloat16: dtype = DType::BF16; break;
-    case torch::kInt64: dtype = DType::I64; break;
-    case torch::kInt32: dtype = DType::I32; break;
-    case torch::kUInt8: dtype = DType::U8; break;
-    case torch::kBool: dtype = DType::BOOL; break;
+    case torch::kFloat32:
+      dtype = DType::F32;
+      break;
+    case torch::kFloat64:
+      dtype = DType::F64;
+      break;
+    case torch::kFloat16:
+      dtype = DType::F16;
+      break;
+    case torch::kBFloat16:
+      dtype = DType::BF16;
+      break;
+    case torch::kInt64:
+      dtype = DType::I64;
+      break;
+    case torch::kInt32:
+      dtype = DType::I32;
+      break;
+    case torch::kUInt8:
+      dtype = DType::U8;
+      break;
+    case torch::kBool:
+      dtype = DType::BOOL;
+      break;
     default:
       throw InputError(fmt::format("cannot save tensor \"{}\" of type {}", name,
                                    c10::toString(tensor.scalar_type())));

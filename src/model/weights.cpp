@@ -162,8 +162,9 @@ ModelWeights load_weights(const TensorStore& store, const ModelConfig& config,
     }
   }
   if (unused > 0) {
-    logger().info("{}: {} checkpoint tensors are not used (e.g. rotary caches, attention bias buffers)",
-                  store.origin().string(), unused);
+    logger().info(
+        "{}: {} checkpoint tensors are not used (e.g. rotary caches, attention bias buffers)",
+        store.origin().string(), unused);
   }
 
   std::int64_t count = 0;

@@ -84,9 +84,12 @@ int sentlens_spm_is_byte(void* handle, int id) {
 int sentlens_spm_special_id(void* handle, int kind) {
   auto* processor = static_cast<sentencepiece::SentencePieceProcessor*>(handle);
   switch (kind) {
-    case 0: return processor->bos_id();
-    case 1: return processor->eos_id();
-    default: return processor->unk_id();
+    case 0:
+      return processor->bos_id();
+    case 1:
+      return processor->eos_id();
+    default:
+      return processor->unk_id();
   }
 }
 

@@ -16,8 +16,8 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path) {
   SENTLENS_CHECK(std::filesystem::exists(path), IoError, "{}: tokenizer file not found",
                  path.string());
   if (path.extension() == ".model") return load_sentencepiece_tokenizer(path);
-  throw InputError(fmt::format("{}: unknown tokenizer file type (expected tokenizer.model)",
-                               path.string()));
+  throw InputError(
+      fmt::format("{}: unknown tokenizer file type (expected tokenizer.model)", path.string()));
 }
 
 }  // namespace sentlens

@@ -26,7 +26,8 @@ bool read_add_bos(const std::filesystem::path& model_file) {
   const auto config_path = model_file.parent_path() / "tokenizer_config.json";
   if (!std::filesystem::exists(config_path)) return true;
   const auto config = read_json_file(config_path);
-  if (config.is_object() && config.contains("add_bos_token") && config["add_bos_token"].is_boolean()) {
+  if (config.is_object() && config.contains("add_bos_token") &&
+      config["add_bos_token"].is_boolean()) {
     return config["add_bos_token"].get<bool>();
   }
   return true;

@@ -6,7 +6,7 @@
 #include "sentlens/error.h"
 
 /// SENTLENS_CHECK(cond, ErrorType, "format {}", args...) throws ErrorType(message) when cond fails.
-#define SENTLENS_CHECK(condition, ErrorType, ...)        \
-  do {                                                   \
+#define SENTLENS_CHECK(condition, ErrorType, ...)                \
+  do {                                                           \
     if (!(condition)) throw ErrorType(fmt::format(__VA_ARGS__)); \
   } while (false)

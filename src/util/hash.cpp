@@ -5,7 +5,9 @@
 
 namespace sentlens {
 
-std::string Fnv1a::hex() const { return fmt::format("{:016x}", state_); }
+std::string Fnv1a::hex() const {
+  return fmt::format("{:016x}", state_);
+}
 
 std::string fnv1a_hex(std::string_view bytes) {
   Fnv1a hash;

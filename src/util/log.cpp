@@ -19,11 +19,21 @@ spdlog::logger& logger() {
 
 void set_log_level(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: logger().set_level(spdlog::level::debug); break;
-    case LogLevel::kInfo: logger().set_level(spdlog::level::info); break;
-    case LogLevel::kWarning: logger().set_level(spdlog::level::warn); break;
-    case LogLevel::kError: logger().set_level(spdlog::level::err); break;
-    case LogLevel::kOff: logger().set_level(spdlog::level::off); break;
+    case LogLevel::kDebug:
+      logger().set_level(spdlog::level::debug);
+      break;
+    case LogLevel::kInfo:
+      logger().set_level(spdlog::level::info);
+      break;
+    case LogLevel::kWarning:
+      logger().set_level(spdlog::level::warn);
+      break;
+    case LogLevel::kError:
+      logger().set_level(spdlog::level::err);
+      break;
+    case LogLevel::kOff:
+      logger().set_level(spdlog::level::off);
+      break;
   }
 }
 

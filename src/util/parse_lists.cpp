@@ -53,7 +53,7 @@ std::vector<std::int64_t> parse_int_list(std::string_view text, std::string_view
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> parse_range_list(std::string_view text,
-                                                                     std::string_view option) {
+                                                                    std::string_view option) {
   check_not_empty(text, option);
   std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
   for (auto item : split(text, ',')) {
@@ -62,8 +62,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> parse_range_list(std::string_
                    "{}: \"{}\" is not a range start:end", option, std::string(item));
     auto start = parse_int(trim(item.substr(0, colon)), option);
     auto end = parse_int(trim(item.substr(colon + 1)), option);
-    SENTLENS_CHECK(start <= end, InputError, "{}: range {}:{} ends before it starts", option,
-                   start, end);
+    SENTLENS_CHECK(start <= end, InputError, "{}: range {}:{} ends before it starts", option, start,
+                   end);
     ranges.emplace_back(start, end);
   }
   return ranges;

@@ -15,7 +15,9 @@ using testing::quoted;
 using testing::run_cli;
 using testing::shared_dir;
 
-std::string stories() { return quoted((shared_dir() / "models/stories260K").string()); }
+std::string stories() {
+  return quoted((shared_dir() / "models/stories260K").string());
+}
 
 #define EXPECT_CONTAINS(haystack, needle) \
   EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
@@ -40,7 +42,8 @@ TEST(CliInfo, DescribesStories260K) {
 
 TEST(CliForward, WritesTheGoldenLayoutAndMatchesTheGolden) {
   SENTLENS_REQUIRE_SHARED_FILE("golden/stories260K/short_story.safetensors");
-  const auto golden = SafetensorsFile::open(shared_dir() / "golden/stories260K/short_story.safetensors");
+  const auto golden =
+      SafetensorsFile::open(shared_dir() / "golden/stories260K/short_story.safetensors");
   std::string ids;
   for (auto id : golden->read_i64("ids")) ids += (ids.empty() ? "" : ",") + std::to_string(id);
   testing::TempDir dir;
@@ -54,23 +57,25 @@ TEST(CliForward, WritesTheGoldenLayoutAndMatchesTheGolden) {
   EXPECT_EQ(out->info("attentions").shape, golden->info("attentions").shape);
   EXPECT_EQ(out->info("hidden").shape, (std::vector<std::int64_t>{61, 64}));
   EXPECT_LT(testing::max_abs_diff(out->read_f32("logits"), golden->read_f32("logits")), 1e-4);
-  EXPECT_LT(testing::max_abs_diff(out->read_f32("attentions"), golden->read_f32("attentions")), 1e-5);
+  EXPECT_LT(testing::max_abs_diff(out->read_f32("attentions"), golden->read_f32("attentions")),
+            1e-5);
 }
 
 TEST(CliForward, TokenizesTextAndPrintsJsonSummary) {
   SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/tokenizer.model");
   testing::TempDir dir;
-  auto result = run_cli("forward --model " + stories() +
-                        " --text 'Once upon a time' --json --out " +
-                        quoted((dir / "out.safetensors").string()));
+  auto result =
+      run_cli("forward --model " + stories() + " --text 'Once upon a time' --json --out " +
+              quoted((dir / "out.safetensors").string()));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto json = nlohmann::json::parse(result.out);
   EXPECT_EQ(json["tokens"], 5);  // BOS + 4 pieces, as in greedy.json's prompt_ids
   EXPECT_EQ(json["top_next"][0]["piece"], ",");
   EXPECT_EQ(SafetensorsFile::open(dir / "out.safetensors")->read_i64("ids"),
             (std::vector<std::int64_t>{1, 403, 407, 261, 378}));
-  auto no_bos = run_cli("forward --model " + stories() + " --text 'Once upon a time' --no-bos --json --out " +
-                        quoted((dir / "out2.safetensors").string()));
+  auto no_bos =
+      run_cli("forward --model " + stories() + " --text 'Once upon a time' --no-bos --json --out " +
+              quoted((dir / "out2.safetensors").string()));
   ASSERT_EQ(no_bos.exit_code, 0) << no_bos.err;
   EXPECT_EQ(nlohmann::json::parse(no_bos.out)["tokens"], 4);
 }
@@ -108,18 +113,22 @@ TEST_P(CliBadInput, FailsWithAClearMessageAndExitCode) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, CliBadInput,
     ::testing::Values(
-        BadInputCase{"UnsupportedModelType", "info --model {tmp}", 4,
-                     "unsupported model_type \"bert\" (supported: llama, mistral, qwen2, qwen3, gpt2)"},
+        BadInputCase{
+            "UnsupportedModelType", "info --model {tmp}", 4,
+            "unsupported model_type \"bert\" (supported: llama, mistral, qwen2, qwen3, gpt2)"},
         BadInputCase{"MissingModelFolder", "info --model /nonexistent/model", 5,
                      "/nonexistent/model: not a model folder"},
         BadInputCase{"IdOutOfVocabulary", "forward --model {model} --ids 1,2,999 --out {out}", 3,
                      "token id 999 at position 2 is outside the vocabulary of 512"},
         BadInputCase{"BadIdList", "forward --model {model} --ids 1,two --out {out}", 3,
                      "--ids: \"two\" is not an integer"},
-        BadInputCase{"EmptyText", "forward --model {model} --text '' --out {out}", 3, "empty input"},
-        BadInputCase{"MissingTextFile", "forward --model {model} --text-file /nonexistent.txt --out {out}",
-                     5, "/nonexistent.txt: file not found"},
-        BadInputCase{"MissingRequiredOption", "forward --model {model} --ids 1", 2, "--out is required"},
+        BadInputCase{"EmptyText", "forward --model {model} --text '' --out {out}", 3,
+                     "empty input"},
+        BadInputCase{"MissingTextFile",
+                     "forward --model {model} --text-file /nonexistent.txt --out {out}", 5,
+                     "/nonexistent.txt: file not found"},
+        BadInputCase{"MissingRequiredOption", "forward --model {model} --ids 1", 2,
+                     "--out is required"},
         BadInputCase{"UnknownSubcommand", "frobnicate", 2, "A subcommand is required"}),
     [](const ::testing::TestParamInfo<BadInputCase>& info) { return info.param.name; });
 
@@ -132,8 +141,8 @@ TEST(CliForward, TooManyTokensNeedsAllowLonger) {
                         quoted((dir / "out.safetensors").string()));
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_CONTAINS(result.err, "521 tokens exceed max_position_embeddings 512");
-  auto allowed = run_cli("forward --model " + stories() + " --ids " + ids + " --allow-longer --out " +
-                         quoted((dir / "out.safetensors").string()));
+  auto allowed = run_cli("forward --model " + stories() + " --ids " + ids +
+                         " --allow-longer --out " + quoted((dir / "out.safetensors").string()));
   EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
 }
 

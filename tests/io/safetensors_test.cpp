@@ -42,7 +42,8 @@ void expect_open_error(const std::filesystem::path& path, const std::string& fra
 TEST(SafetensorsReader, RejectsFileShorterThanHeaderLength) {
   TempDir dir;
   write_binary_file(dir / "short.safetensors", {'a', 'b', 'c'});
-  expect_open_error<FormatError>(dir / "short.safetensors", "shorter than the 8-byte header length");
+  expect_open_error<FormatError>(dir / "short.safetensors",
+                                 "shorter than the 8-byte header length");
 }
 
 TEST(SafetensorsReader, RejectsEmptyFile) {
@@ -74,35 +75,37 @@ TEST(SafetensorsReader, RejectsHeaderThatIsNotAnObject) {
 
 TEST(SafetensorsReader, RejectsUnknownDtypeNamingTheSupportedOnes) {
   TempDir dir;
-  write_binary_file(dir / "dtype.safetensors",
-                    make_file(R"({"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}})", 2));
+  write_binary_file(
+      dir / "dtype.safetensors",
+      make_file(R"({"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}})", 2));
   expect_open_error<FormatError>(dir / "dtype.safetensors",
                                  "tensor \"w\" has unknown dtype \"F8_E4M3\" (supported: F64, F32");
 }
 
 TEST(SafetensorsReader, RejectsOffsetsOutOfRange) {
   TempDir dir;
-  write_binary_file(dir / "range.safetensors",
-                    make_file(R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})", 8));
+  write_binary_file(
+      dir / "range.safetensors",
+      make_file(R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})", 8));
   expect_open_error<FormatError>(dir / "range.safetensors",
                                  "data_offsets [0, 16] out of range of the 8-byte data section");
 }
 
 TEST(SafetensorsReader, RejectsOffsetsNotMatchingShape) {
   TempDir dir;
-  write_binary_file(dir / "shape.safetensors",
-                    make_file(R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})", 8));
+  write_binary_file(
+      dir / "shape.safetensors",
+      make_file(R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})", 8));
   expect_open_error<FormatError>(dir / "shape.safetensors",
                                  "spans 8 bytes but shape [3] of F32 needs 12 bytes");
 }
 
 TEST(SafetensorsReader, RejectsOverlappingTensors) {
   TempDir dir;
-  write_binary_file(
-      dir / "overlap.safetensors",
-      make_file(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+  write_binary_file(dir / "overlap.safetensors",
+                    make_file(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
                     "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
-                12));
+                              12));
   expect_open_error<FormatError>(dir / "overlap.safetensors", "overlap");
 }
 
@@ -110,14 +113,17 @@ TEST(SafetensorsReader, RejectsShapeWhoseSizeOverflows) {
   TempDir dir;
   write_binary_file(
       dir / "overflow.safetensors",
-      make_file(R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 0]}})", 0));
+      make_file(
+          R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 0]}})",
+          0));
   expect_open_error<FormatError>(dir / "overflow.safetensors", "overflows");
 }
 
 TEST(SafetensorsReader, RejectsNegativeShapeAndMissingFields) {
   TempDir dir;
-  write_binary_file(dir / "negative.safetensors",
-                    make_file(R"({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 0]}})", 0));
+  write_binary_file(
+      dir / "negative.safetensors",
+      make_file(R"({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 0]}})", 0));
   expect_open_error<FormatError>(dir / "negative.safetensors", "not a non-negative integer");
   write_binary_file(dir / "nooffsets.safetensors",
                     make_file(R"({"w": {"dtype": "F32", "shape": [1]}})", 4));
@@ -190,7 +196,7 @@ TEST(HalfPrecision, ConvertsExactlyIncludingSpecialValues) {
   for (std::uint32_t bits = 0; bits < 0x7C00; bits += 7) {  // every 7th finite half round-trips
     EXPECT_EQ(f32_to_f16(f16_to_f32(static_cast<std::uint16_t>(bits))), bits);
   }
-  EXPECT_EQ(f32_to_f16(1e6f), 0x7C00);            // overflow to inf
+  EXPECT_EQ(f32_to_f16(1e6f), 0x7C00);                // overflow to inf
   EXPECT_EQ(f32_to_bf16(1.0f + 1.0f / 256), 0x3F80);  // ties to even
 }
 
@@ -229,8 +235,10 @@ TEST(TensorStore, IndexNamingMissingShardIsAnError) {
     TensorStore::open_directory(dir.path());
     FAIL();
   } catch (const IoError& error) {
-    EXPECT_NE(std::string(error.what()).find("shard \"model-00001-of-00002.safetensors\" (holding \"a\") does not exist"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(error.what())
+            .find("shard \"model-00001-of-00002.safetensors\" (holding \"a\") does not exist"),
+        std::string::npos)
         << error.what();
   }
 }

@@ -91,13 +91,11 @@ TEST(ModelConfig, MissingAndInvalidFilesAreConfigErrors) {
 }
 
 TEST(ModelConfig, MissingOrWrongFieldsNameTheField) {
-  auto missing = error_of<ConfigError>([] {
-    ModelConfig::from_json(R"({"model_type": "llama", "hidden_size": 64})", "c.json");
-  });
+  auto missing = error_of<ConfigError>(
+      [] { ModelConfig::from_json(R"({"model_type": "llama", "hidden_size": 64})", "c.json"); });
   EXPECT_EQ(missing, "c.json: missing required field \"intermediate_size\"");
-  auto wrong_type = error_of<ConfigError>([] {
-    ModelConfig::from_json(R"({"model_type": "llama", "hidden_size": "64"})", "c.json");
-  });
+  auto wrong_type = error_of<ConfigError>(
+      [] { ModelConfig::from_json(R"({"model_type": "llama", "hidden_size": "64"})", "c.json"); });
   EXPECT_EQ(wrong_type, "c.json: field \"hidden_size\" must be an integer, found \"64\"");
 }
 
@@ -107,12 +105,14 @@ TEST(ModelConfig, InconsistentOrAbsurdSizesAreRejected) {
          "vocab_size": 100, )";
   auto heads = error_of<ConfigError>([&] {
     ModelConfig::from_json("{" + base + R"("hidden_size": 64, "num_attention_heads": 6,
-                                           "num_key_value_heads": 4})", "c.json");
+                                           "num_key_value_heads": 4})",
+                           "c.json");
   });
   EXPECT_NE(heads.find("not divisible"), std::string::npos) << heads;
   auto huge = error_of<ConfigError>([&] {
     ModelConfig::from_json("{" + base + R"("hidden_size": 64, "num_attention_heads": 4,
-                                           "vocab_size": 1000000000000})", "c.json");
+                                           "vocab_size": 1000000000000})",
+                           "c.json");
   });
   EXPECT_NE(huge.find("the vocabulary size is 1000000000000"), std::string::npos) << huge;
   auto scaling = error_of<ConfigError>([&] {

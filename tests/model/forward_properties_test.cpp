@@ -85,8 +85,8 @@ class ContractObserver final : public AttentionObserver {
   void observe(const AttentionBlock& block, const torch::Tensor& probs) override {
     EXPECT_EQ(block.layer, only_layer_);
     EXPECT_EQ(probs.scalar_type(), torch::kFloat32);
-    EXPECT_EQ(probs.sizes(), (std::vector<std::int64_t>{block.num_heads, block.query_count,
-                                                        block.key_count}));
+    EXPECT_EQ(probs.sizes(),
+              (std::vector<std::int64_t>{block.num_heads, block.query_count, block.key_count}));
     EXPECT_EQ(block.key_count, block.query_start + block.query_count);
     EXPECT_LT(max_abs_diff(probs.sum(-1), torch::ones({block.num_heads, block.query_count})), 1e-5);
     rows_seen += block.query_count;

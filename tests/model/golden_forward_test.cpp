@@ -66,8 +66,8 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"llama_gqa", "a"}, GoldenCase{"llama_gqa", "b"},
                       GoldenCase{"llama3_rope", "a"}, GoldenCase{"llama3_rope", "b"},
                       GoldenCase{"mistral_swa", "a"}, GoldenCase{"mistral_swa", "b"},
-                      GoldenCase{"qwen2", "a"}, GoldenCase{"qwen2", "b"},
-                      GoldenCase{"qwen3", "a"}, GoldenCase{"qwen3", "b"}),
+                      GoldenCase{"qwen2", "a"}, GoldenCase{"qwen2", "b"}, GoldenCase{"qwen3", "a"},
+                      GoldenCase{"qwen3", "b"}),
     case_name);
 
 TEST(Stories260KGolden, ShortStoryLogitsAndAttentionsMatchAtEveryBlockSize) {

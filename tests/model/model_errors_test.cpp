@@ -29,7 +29,9 @@ std::string error_of(Action action) {
 #define EXPECT_CONTAINS(haystack, needle) \
   EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
-std::filesystem::path stories() { return shared_dir() / "models/stories260K"; }
+std::filesystem::path stories() {
+  return shared_dir() / "models/stories260K";
+}
 
 TEST(ModelErrors, FolderWithoutConfig) {
   TempDir dir;
@@ -51,7 +53,8 @@ TEST(ModelErrors, MissingTensorIsNamed) {
   }
   writer.write(dir / "model.safetensors");
   auto message = error_of<FormatError>([&] { Model::load(dir.path()); });
-  EXPECT_CONTAINS(message, "missing tensor \"model.layers.2.mlp.up_proj.weight\" (expected shape [172, 64])");
+  EXPECT_CONTAINS(
+      message, "missing tensor \"model.layers.2.mlp.up_proj.weight\" (expected shape [172, 64])");
   EXPECT_CONTAINS(message, dir.path().string());
 }
 
@@ -65,7 +68,9 @@ TEST(ModelErrors, TensorShapeNotMatchingConfigShowsExpectedAndFound) {
   config.replace(config.find("\"intermediate_size\": 172"), 24, "\"intermediate_size\": 180");
   testing::write_text_file(dir / "config.json", config);
   auto message = error_of<FormatError>([&] { Model::load(dir.path()); });
-  EXPECT_CONTAINS(message, "tensor \"model.layers.0.mlp.gate_proj.weight\" has shape [172, 64], but the config needs [180, 64]");
+  EXPECT_CONTAINS(message,
+                  "tensor \"model.layers.0.mlp.gate_proj.weight\" has shape [172, 64], but the "
+                  "config needs [180, 64]");
 }
 
 class StoriesModelErrors : public ::testing::Test {
@@ -78,11 +83,13 @@ class StoriesModelErrors : public ::testing::Test {
 };
 
 TEST_F(StoriesModelErrors, TokenIdOutsideVocabulary) {
-  auto message = error_of<InputError>(
-      [&] { model_->forward(torch::tensor({1, 5, 512}, torch::kInt64)); });
+  auto message = error_of<InputError>([&] {
+    model_->forward(torch::tensor({1, 5, 512}, torch::kInt64));
+  });
   EXPECT_CONTAINS(message, "token id 512 at position 2 is outside the vocabulary of 512");
-  auto negative = error_of<InputError>(
-      [&] { model_->forward(torch::tensor({1, -3}, torch::kInt64)); });
+  auto negative = error_of<InputError>([&] {
+    model_->forward(torch::tensor({1, -3}, torch::kInt64));
+  });
   EXPECT_CONTAINS(negative, "token id -3 at position 1");
 }
 
@@ -112,8 +119,8 @@ TEST(ModelErrors, GptLearnedPositionsCannotBeExtended) {
   const Model model = Model::load(shared_dir() / "golden/hf/gpt2");
   ForwardOptions options;
   options.allow_longer = true;
-  auto message = error_of<InputError>(
-      [&] { model.forward(torch::ones({129}, torch::kInt64), options); });
+  auto message =
+      error_of<InputError>([&] { model.forward(torch::ones({129}, torch::kInt64), options); });
   EXPECT_CONTAINS(message, "learned positions cannot be extended");
 }
 

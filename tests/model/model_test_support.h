@@ -44,15 +44,15 @@ void write_checkpoint_variant(const std::filesystem::path& source,
   for (std::size_t i = 0; i < names.size(); ++i) {
     const auto shard = i % static_cast<std::size_t>(shards);
     add_tensor(writers[shard], names[i], convert(read_tensor(store.file_of(names[i]), names[i])));
-    const std::string file = shards == 1 ? "model.safetensors"
-                                         : fmt::format("model-{:05d}-of-{:05d}.safetensors",
-                                                       shard + 1, shards);
+    const std::string file =
+        shards == 1 ? "model.safetensors"
+                    : fmt::format("model-{:05d}-of-{:05d}.safetensors", shard + 1, shards);
     weight_map += fmt::format("{}\"{}\": \"{}\"", weight_map.empty() ? "" : ", ", names[i], file);
   }
   for (int shard = 0; shard < shards; ++shard) {
-    const std::string file = shards == 1 ? "model.safetensors"
-                                         : fmt::format("model-{:05d}-of-{:05d}.safetensors",
-                                                       shard + 1, shards);
+    const std::string file =
+        shards == 1 ? "model.safetensors"
+                    : fmt::format("model-{:05d}-of-{:05d}.safetensors", shard + 1, shards);
     writers[static_cast<std::size_t>(shard)].write(target / file);
   }
   if (shards > 1) {

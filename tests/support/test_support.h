@@ -44,13 +44,13 @@ double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b);
 
 /// Skips (or, with SENTLENS_REQUIRE_SHARED=1, fails) the current test when shared/`relative` is
 /// missing.
-#define SENTLENS_REQUIRE_SHARED_FILE(relative)                           \
-  do {                                                                   \
-    if (!::sentlens::testing::shared_available(relative)) {              \
-      if (std::getenv("SENTLENS_REQUIRE_SHARED") != nullptr &&           \
-          std::string(std::getenv("SENTLENS_REQUIRE_SHARED")) == "1") {  \
-        FAIL() << "missing shared file: " << (relative);                 \
-      }                                                                  \
+#define SENTLENS_REQUIRE_SHARED_FILE(relative)                                       \
+  do {                                                                               \
+    if (!::sentlens::testing::shared_available(relative)) {                          \
+      if (std::getenv("SENTLENS_REQUIRE_SHARED") != nullptr &&                       \
+          std::string(std::getenv("SENTLENS_REQUIRE_SHARED")) == "1") {              \
+        FAIL() << "missing shared file: " << (relative);                             \
+      }                                                                              \
       GTEST_SKIP() << "shared file not found (set SENTLENS_SHARED): " << (relative); \
-    }                                                                    \
+    }                                                                                \
   } while (false)

@@ -34,9 +34,9 @@ struct ModelConfig {
   // Rotary embeddings (HF `rotate_half` convention).
   double rope_theta = 10000.0;
   RopeScalingKind rope_scaling = RopeScalingKind::kNone;
-  double rope_factor = 1.0;              // linear and llama3
-  double rope_low_freq_factor = 1.0;     // llama3
-  double rope_high_freq_factor = 4.0;    // llama3
+  double rope_factor = 1.0;                                   // linear and llama3
+  double rope_low_freq_factor = 1.0;                          // llama3
+  double rope_high_freq_factor = 4.0;                         // llama3
   std::int64_t rope_original_max_position_embeddings = 8192;  // llama3
 
   bool qkv_bias = false;          // bias on q/k/v projections (qwen2; llama attention_bias)

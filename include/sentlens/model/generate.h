@@ -9,9 +9,9 @@
 namespace sentlens {
 
 struct GenerateOptions {
-  std::int64_t max_new_tokens = 256;      // upper bound on generated tokens
-  std::vector<std::int64_t> stop_ids;     // generation ends after emitting one of these
-  bool allow_longer = false;              // continue past max_position_embeddings
+  std::int64_t max_new_tokens = 256;   // upper bound on generated tokens
+  std::vector<std::int64_t> stop_ids;  // generation ends after emitting one of these
+  bool allow_longer = false;           // continue past max_position_embeddings
 };
 
 /// Greedy (temperature 0) continuation of `prompt_ids`: returns the prompt followed by the

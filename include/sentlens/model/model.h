@@ -23,11 +23,12 @@ struct LoadOptions {
 
 /// Options of one forward pass.
 struct ForwardOptions {
-  std::int64_t block_size = 256;  // query rows per attention block (our choice: bounds the
-                                  // [heads, block, keys] working set; any value gives equal results)
-  bool compute_logits = true;     // skip the LM head when nobody needs logits
-  bool return_hidden = false;     // also return the final normed hidden states
-  bool allow_longer = false;      // allow positions beyond max_position_embeddings
+  std::int64_t block_size =
+      256;                     // query rows per attention block (our choice: bounds the
+                               // [heads, block, keys] working set; any value gives equal results)
+  bool compute_logits = true;  // skip the LM head when nobody needs logits
+  bool return_hidden = false;  // also return the final normed hidden states
+  bool allow_longer = false;   // allow positions beyond max_position_embeddings
   std::vector<AttentionObserver*> observers;  // not owned
   std::vector<AttentionEditor*> editors;      // not owned; applied in order
   KVCache* cache = nullptr;  // when set: continue after its positions and append to it

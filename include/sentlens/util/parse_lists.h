@@ -15,7 +15,7 @@ std::vector<std::int64_t> parse_int_list(std::string_view text, std::string_view
 
 /// "5:8,8:12" -> {{5, 8}, {8, 12}} half-open ranges; each needs start <= end.
 std::vector<std::pair<std::int64_t, std::int64_t>> parse_range_list(std::string_view text,
-                                                                     std::string_view option);
+                                                                    std::string_view option);
 
 /// "0,2-4" -> {0, 2, 3, 4}: single indices and inclusive runs, sorted, without duplicates; every
 /// index must be < `limit`.
