@@ -55,6 +55,7 @@ struct AttentionContext {
   std::int64_t past;  // cached positions before the new tokens
   bool observed;      // some observer wants this layer
   bool edited;        // some editor edits this layer
+  bool all_keys;      // some editor needs every key of the forward in each block
 };
 
 // Causal (and sliding-window) attention of q [N, H, T, Dh] over keys/values [N, KVH, past+T, Dh],
@@ -73,7 +74,8 @@ torch::Tensor blockwise_attention(const AttentionContext& context, const torch::
   for (std::int64_t row = 0; row < T; row += block_size) {
     const std::int64_t rows = std::min(block_size, T - row);
     const std::int64_t query_start = context.past + row;
-    const std::int64_t key_count = query_start + rows;  // later keys are masked for every row
+    // Later keys are masked for every row of the block, so they are skipped unless asked for.
+    const std::int64_t key_count = context.all_keys ? context.past + T : query_start + rows;
     // Query head h uses key/value head h / G (transformers' repeat_kv): group the G query heads
     // of one KV head into the rows of a single matmul instead of copying K and V G times.
     auto q_block = q.narrow(2, row, rows).reshape({N, KVH, G * rows, Dh});
@@ -134,6 +136,13 @@ bool any_observer(const ForwardOptions& options, std::int64_t layer) {
 bool any_editor(const ForwardOptions& options, std::int64_t layer) {
   for (auto* editor : options.editors) {
     if (editor->edits_layer(layer)) return true;
+  }
+  return false;
+}
+
+bool any_editor_needs_all_keys(const ForwardOptions& options, std::int64_t layer) {
+  for (auto* editor : options.editors) {
+    if (editor->edits_layer(layer) && editor->needs_all_keys(layer)) return true;
   }
   return false;
 }

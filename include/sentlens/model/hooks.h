@@ -15,8 +15,9 @@ struct AttentionBlock {
   std::int64_t sequence = 0;     // index of the sequence in the batch (0 for a single sequence)
   std::int64_t query_start = 0;  // absolute position of the block's first query row
   std::int64_t query_count = 0;  // query rows in the block
-  std::int64_t key_count = 0;    // keys 0 .. key_count-1; = query_start + query_count, because
-                                 // keys after the block's last row are masked for every row
+  std::int64_t key_count = 0;    // keys 0 .. key_count-1: query_start + query_count, since
+                                 // later keys are masked for every row of the block (or every
+                                 // key of the forward when an editor needs_all_keys)
   std::int64_t num_heads = 0;    // query heads (GQA is expanded: every query head appears)
 };
 
@@ -51,6 +52,10 @@ class AttentionEditor {
  public:
   virtual ~AttentionEditor() = default;
   virtual bool edits_layer(std::int64_t /*layer*/) const { return true; }
+  /// Whether the editor must see every key of the forward in this layer, future ones included (as
+  /// -inf scores). Blocks of such a layer then span all keys for editors and observers alike.
+  /// Only reproducing code that masks with a finite value (reference-profile suppression) needs it.
+  virtual bool needs_all_keys(std::int64_t /*layer*/) const { return false; }
   /// Pre-softmax scores QKᵀ·scale, with the causal (and sliding-window) mask already applied as
   /// -inf. A row left with no finite score would give NaN probabilities: keep one key visible.
   virtual void edit_scores(const AttentionBlock& /*block*/, torch::Tensor& /*scores*/) {}
