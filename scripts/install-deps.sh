@@ -6,10 +6,16 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libtorch-dev libeigen3-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev libgmock-dev libsentencepiece-dev libpcre2-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libsentencepiece-dev libpcre2-dev libicu-dev libbenchmark-dev
   # Debian's libtorch calls the system BLAS; the reference BLAS is ~30x slower than OpenBLAS.
   libopenblas0-pthread
 )
+
+# Node.js and npm fetch the reference tokenizers and run Tokenizers.js for the parity tests. Many
+# machines already have a Node.js of their own (with npm inside); Debian's packages otherwise.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

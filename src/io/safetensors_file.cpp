@@ -193,6 +193,17 @@ const std::byte* SafetensorsFile::data(const std::string& name) const {
   return data_section_ + info(name).data_begin;
 }
 
+void SafetensorsFile::release(const std::string& name) const {
+  const TensorInfo& tensor = info(name);
+  if (tensor.byte_size() == 0) return;
+  // Whole pages covering the tensor; neighbours sharing an edge page are simply re-read if used.
+  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin =
+      reinterpret_cast<std::uintptr_t>(data_section_ + tensor.data_begin) & ~(page - 1);
+  const auto end = reinterpret_cast<std::uintptr_t>(data_section_ + tensor.data_end);
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 namespace {
 template <typename Out>
 std::vector<Out> convert_floating(const SafetensorsFile& file, const TensorInfo& info,

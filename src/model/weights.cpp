@@ -42,7 +42,9 @@ class WeightReader {
                    fmt::join(expected_shape, ", "));
     dtypes_.insert(std::string(dtype_name(info.dtype)));
     used_.insert(name);
-    return read_tensor(file, name).to(device_, torch::kFloat32);
+    auto tensor = read_tensor(file, name).to(device_, torch::kFloat32);
+    file.release(name);  // keeps peak memory near the float32 weights, not weights + file
+    return tensor;
   }
 
   torch::Tensor optional(const std::string& name, std::vector<std::int64_t> expected_shape) {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <limits>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "sentlens/suppression/suppression.h"
 #include "util/check.h"
@@ -17,7 +17,7 @@ namespace sentlens {
 
 namespace {
 
-constexpr double kLogEpsilon = 1e-9;  // ln(KL + 1e-9), as the original code
+constexpr double kLogEpsilon = 1e-9;                        // ln(KL + 1e-9), as the original code
 constexpr double kLogitBudgetBytes = 1024.0 * 1024 * 1024;  // logits kept per batch (our choice)
 
 void check_sentences(const std::vector<TokenRange>& sentences, std::int64_t T) {
@@ -74,7 +74,8 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
   std::int64_t done = 0;
   while (done < S) {
     // One batch: consecutive sentences, all continuing from the first one's start.
-    const std::int64_t start = options.reuse_prefix ? sentences[static_cast<std::size_t>(done)].first : 0;
+    const std::int64_t start =
+        options.reuse_prefix ? sentences[static_cast<std::size_t>(done)].start : 0;
     const std::int64_t length = T - start;
     const auto by_memory = static_cast<std::int64_t>(
         kLogitBudgetBytes / (4.0 * static_cast<double>(length) * static_cast<double>(V)));
@@ -82,7 +83,8 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
         std::clamp<std::int64_t>(std::min(options.batch_size, by_memory), 1, S - done);
 
     std::vector<std::vector<TokenRange>> ranges;
-    for (std::int64_t k = 0; k < count; ++k) ranges.push_back({sentences[static_cast<std::size_t>(done + k)]});
+    for (std::int64_t k = 0; k < count; ++k)
+      ranges.push_back({sentences[static_cast<std::size_t>(done + k)]});
     SuppressionEditor editor(ranges, options.profile, options.heads);
     ForwardOptions forward;
     forward.block_size = options.block_size;
@@ -94,12 +96,14 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
       forward.cache = &cache;
     }
     const auto batch_ids = ids.narrow(0, start, length).unsqueeze(0).expand({count, length});
-    const auto logits = model.forward(batch_ids.contiguous(), forward).logits;  // [count, length, V]
+    const auto logits =
+        model.forward(batch_ids.contiguous(), forward).logits;  // [count, length, V]
 
     for (std::int64_t k = 0; k < count; ++k) {
       // With prefix reuse, positions before the suppressed sentence are not recomputed: they never
       // see it, so their KL is exactly 0. Without reuse every position is compared.
-      const auto from = options.reuse_prefix ? sentences[static_cast<std::size_t>(done + k)].first : 0;
+      const auto from =
+          options.reuse_prefix ? sentences[static_cast<std::size_t>(done + k)].start : 0;
       const auto kl = token_kl(baseline.narrow(0, from, T - from),
                                logits[k].narrow(0, from - start, T - from), options);
       std::copy(kl.begin(), kl.end(), result.token_kl.begin() + (done + k) * T + from);

@@ -30,8 +30,8 @@ class ToySuppression : public ::testing::Test {
     ids_ = golden_tensor(folder_ / "input.safetensors", "input_ids");
     const auto boundaries = golden_tensor(folder_ / "input.safetensors", "boundaries");
     for (std::int64_t i = 0; i < boundaries.size(0); ++i) {
-      sentences_.emplace_back(boundaries[i][0].item<std::int64_t>(),
-                              boundaries[i][1].item<std::int64_t>());
+      sentences_.push_back(
+          TokenRange{boundaries[i][0].item<std::int64_t>(), boundaries[i][1].item<std::int64_t>()});
     }
     oracle_ = folder_ / "oracle_suppress.safetensors";
   }
@@ -81,7 +81,7 @@ TEST_F(ToySuppression, ReferenceHookMatchesTheOriginalEdgeCases) {
     HeadSelection heads;
   };
   std::vector<Edge> edges = {
-      {"hook_edge_start0", {{0, 3}}, {}},                          // every visible key masked
+      {"hook_edge_start0", {{0, 3}}, {}},  // every visible key masked
       {"hook_edge_partial_heads", {{8, 12}}, HeadSelection{{1}, {0, 2}}},  // layer 1, heads 0, 2
       {"hook_edge_two_ranges", {{5, 8}, {12, 15}}, {}},
   };
@@ -200,10 +200,10 @@ TEST(Suppression, RowCentringAndThoughtAnchorsExport) {
                                       4, 6, 7};  // E[target, source]
   const auto centred = row_centred(matrix, 3);
   EXPECT_TRUE(std::isnan(centred[0]));
-  EXPECT_EQ(centred[3], 0.0);                          // target 1: only source 0
-  EXPECT_EQ(centred[6], -1.0);                         // target 2: sources 0, 1 mean 5
+  EXPECT_EQ(centred[3], 0.0);   // target 1: only source 0
+  EXPECT_EQ(centred[6], -1.0);  // target 2: sources 0, 1 mean 5
   EXPECT_EQ(centred[7], 1.0);
-  EXPECT_TRUE(std::isnan(centred[8]));                 // diagonal dropped
+  EXPECT_TRUE(std::isnan(centred[8]));  // diagonal dropped
   const auto json = nlohmann::json::parse(thought_anchors_suppression_json(matrix, 3));
   ASSERT_EQ(json.size(), 3u);
   EXPECT_EQ(json[0]["source_chunk_idx"], 0);
@@ -226,7 +226,8 @@ TEST(Suppression, BadInputIsRejected) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(message({{2, 5}, {5, 25}}), "sentence 1 spans tokens 5:25, outside the 20 tokens of the input");
+  EXPECT_EQ(message({{2, 5}, {5, 25}}),
+            "sentence 1 spans tokens 5:25, outside the 20 tokens of the input");
   EXPECT_EQ(message({{2, 5}, {4, 8}}),
             "sentence 1 (4:8) overlaps or precedes the previous sentence (ending at 5)");
   EXPECT_EQ(message({{2, 5}, {5, 5}}), "sentence 1 spans tokens 5:5, which is empty");

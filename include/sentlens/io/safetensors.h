@@ -52,6 +52,11 @@ class SafetensorsFile {
   /// Raw little-endian bytes of a tensor; valid while this object lives.
   const std::byte* data(const std::string& name) const;
 
+  /// Tells the kernel the pages of `name` are not needed any more, so they stop counting towards
+  /// resident memory (they are read from the file again if touched). For loaders that convert
+  /// each tensor once.
+  void release(const std::string& name) const;
+
   /// Reads any floating tensor as float32 (F16/BF16/F64 converted), row-major.
   std::vector<float> read_f32(const std::string& name) const;
   /// Reads any floating tensor as float64.

@@ -5,11 +5,11 @@
 
 #include <cstdint>
 #include <functional>
-#include <utility>
 #include <vector>
 
 #include "sentlens/model/hooks.h"
 #include "sentlens/model/model.h"
+#include "sentlens/text/alignment.h"
 
 namespace sentlens {
 
@@ -24,9 +24,6 @@ enum class SuppressionProfile {
   /// the union of both nuclei with -1e9 for missing entries.
   kReference,
 };
-
-/// A token range [first, last) to suppress.
-using TokenRange = std::pair<std::int64_t, std::int64_t>;
 
 /// Which heads are suppressed: every head of every layer, or the listed ones.
 struct HeadSelection {
@@ -66,8 +63,8 @@ struct SuppressionProgress {
 
 struct SuppressionOptions {
   SuppressionProfile profile = SuppressionProfile::kClean;
-  double temperature = 0.6;  // softmax temperature of both distributions (paper; original code)
-  double top_p = 0.9999;     // reference profile: nucleus kept per position (original code)
+  double temperature = 0.6;     // softmax temperature of both distributions (paper; original code)
+  double top_p = 0.9999;        // reference profile: nucleus kept per position (original code)
   std::int64_t max_kept = 100;  // reference profile: at most this many logits (original code)
   HeadSelection heads;          // where to suppress (default: every layer and head, as the paper)
   bool reuse_prefix = true;     // continue from the baseline's KV cache at the sentence's start
@@ -99,7 +96,8 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
 
 /// Per-position KL(P_base ‖ Q_supp) at `temperature` for logits [T, V]: exact over the vocabulary
 /// (clean) or over the union of the top-p nuclei (reference). Float64 [T].
-std::vector<double> token_kl(const torch::Tensor& base_logits, const torch::Tensor& suppressed_logits,
+std::vector<double> token_kl(const torch::Tensor& base_logits,
+                             const torch::Tensor& suppressed_logits,
                              const SuppressionOptions& options);
 
 /// The original code's compressed next-token distribution at one position.

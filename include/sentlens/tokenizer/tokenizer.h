@@ -70,4 +70,15 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path);
 /// default: add BOS).
 std::unique_ptr<Tokenizer> load_sentencepiece_tokenizer(const std::filesystem::path& model_file);
 
+/// Loads a Hugging Face `tokenizer.json` (BPE model: byte-level as GPT-2/Llama 3/Qwen, or
+/// sentencepiece-style with byte fallback as Llama 2), with `tokenizer_config.json` from the same
+/// folder when present (add_bos_token/add_eos_token, clean_up_tokenization_spaces). Ids match
+/// Hugging Face's Tokenizers.js; docs/tokenizers.md lists the supported components.
+std::unique_ptr<Tokenizer> load_tokenizer_json(const std::filesystem::path& tokenizer_json);
+
+/// Loads GPT-2's legacy pair `vocab.json` + `merges.txt` (byte-level BPE with GPT-2's regex),
+/// with `tokenizer_config.json` beside `vocab_json` when present.
+std::unique_ptr<Tokenizer> load_gpt2_vocab_merges(const std::filesystem::path& vocab_json,
+                                                  const std::filesystem::path& merges_txt);
+
 }  // namespace sentlens

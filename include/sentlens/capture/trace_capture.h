@@ -1,0 +1,56 @@
+// Capturing a trace: tokenize, split into sentences, align, run the forward pass with streaming
+// sentence pooling, and collect everything the trace file holds.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "sentlens/model/model.h"
+#include "sentlens/tokenizer/tokenizer.h"
+#include "sentlens/trace/trace.h"
+
+namespace sentlens {
+
+/// The sentences and token alignment of a text, before any forward pass.
+struct AlignedText {
+  Encoding encoding;
+  SplitResult split;
+  std::vector<TokenRange> sentence_tokens;   // [S]
+  std::vector<std::int64_t> token_sentence;  // [T], -1 for tokens in no sentence
+};
+
+/// Tokenizes and splits `text` per `parameters` and aligns tokens and sentences: clean = from
+/// the tokenizer's spans; reference = prefix re-tokenization (ranges clamped to T). Throws
+/// InputError for empty text, invalid UTF-8 or a text with no sentence.
+AlignedText align_text(const Tokenizer& tokenizer, const std::string& text,
+                       const TraceParameters& parameters);
+
+/// Runs `model` on the aligned text with a SentencePoolingObserver and returns the trace.
+Trace capture_trace(const Model& model, const Tokenizer& tokenizer, const std::string& text,
+                    const TraceParameters& parameters);
+
+/// The `sentlens trace` job.
+struct TraceJob {
+  std::filesystem::path model_dir;  // checkpoint folder (with its tokenizer)
+  std::string text;                 // the text to trace
+  TraceParameters parameters;
+  std::string device = "cpu";  // torch device string: "cpu", "cuda", "cuda:1" (our default)
+  int threads = 0;             // intra-op threads; 0 = all cores
+  std::filesystem::path out;   // trace file to write
+};
+
+struct TraceSummary {
+  std::int64_t tokens = 0;
+  std::int64_t sentences = 0;
+  std::int64_t layers = 0;
+  std::int64_t heads = 0;
+  double load_seconds = 0;
+  double forward_seconds = 0;
+  double write_seconds = 0;
+};
+
+/// Loads the model and tokenizer, captures the trace and writes it atomically.
+TraceSummary run_trace_job(const TraceJob& job);
+
+}  // namespace sentlens

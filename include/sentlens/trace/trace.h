@@ -1,0 +1,71 @@
+// The trace: everything needed to re-run the sentence-level analyses without the model, and its
+// file (one .safetensors, schema version 1, documented in docs/trace-format.md).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sentlens/analysis/receivers.h"
+#include "sentlens/text/alignment.h"
+#include "sentlens/text/splitter.h"
+
+namespace sentlens {
+
+/// The schema version this sentlens writes and the only one it reads.
+inline constexpr std::int64_t kTraceSchemaVersion = 1;
+
+/// One token of the model input with its span in the text (empty for BOS / special tokens).
+struct TraceToken {
+  std::int64_t id = 0;
+  std::int64_t byte_start = 0;
+  std::int64_t byte_end = 0;
+  std::int64_t char_start = 0;
+  std::int64_t char_end = 0;
+};
+
+/// How a trace was made.
+struct TraceParameters {
+  Profile profile = Profile::kClean;  // splitter, alignment and pooling rules
+  bool think_region = true;           // splitter option (see SplitOptions)
+  std::int64_t min_chunk_chars = 10;  // splitter option (see SplitOptions)
+  bool add_bos = true;                // BOS added by the tokenizer
+  std::int64_t block_size = 256;      // query rows per attention block of the forward
+};
+
+/// A trace of one text through one model.
+struct Trace {
+  std::string model;                  // checkpoint path or id
+  std::string config_fingerprint;     // ModelConfig::fingerprint()
+  std::string tokenizer_fingerprint;  // Tokenizer::fingerprint()
+  std::string library_version;        // sentlens version that wrote it
+  std::string text;                   // the full text, UTF-8
+  TraceParameters parameters;
+  std::vector<Sentence> sentences;           // [S] spans of the text
+  std::vector<TokenRange> sentence_tokens;   // [S] token ranges before any pooling clamp
+  std::vector<TraceToken> tokens;            // [T]
+  std::vector<std::int64_t> token_sentence;  // [T] sentence of each token, -1 for none
+  std::int64_t num_layers = 0;
+  std::int64_t num_heads = 0;
+  std::vector<float> sentence_attention;  // [L, H, S, S] mean attention, sentence i -> j
+
+  std::int64_t num_tokens() const { return static_cast<std::int64_t>(tokens.size()); }
+  std::int64_t num_sentences() const { return static_cast<std::int64_t>(sentences.size()); }
+};
+
+/// Checks the trace's internal consistency (sizes, ranges, token map); throws FormatError naming
+/// `source` and the first inconsistency.
+void validate_trace(const Trace& trace, const std::string& source);
+
+/// Writes the trace atomically (temporary file + rename); throws IoError naming the path.
+void write_trace(const Trace& trace, const std::filesystem::path& path);
+
+/// Reads a trace file; throws FormatError naming the file for an unknown schema version, missing
+/// or mis-shaped tensors, or inconsistent metadata.
+Trace read_trace(const std::filesystem::path& path);
+
+/// The trace's sentence matrices, for analyze_receivers (source = `source`).
+SentenceMatrices sentence_matrices(const Trace& trace, const std::string& source);
+
+}  // namespace sentlens

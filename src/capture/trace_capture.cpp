@@ -1,0 +1,115 @@
+// Trace capture: text -> sentences + tokens -> forward with streaming pooling -> Trace.
+#include "sentlens/capture/trace_capture.h"
+
+#include <chrono>
+
+#include <torch/torch.h>
+
+#include "sentlens/capture/sentence_pooling.h"
+#include "util/check.h"
+
+namespace sentlens {
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
+AlignedText align_text(const Tokenizer& tokenizer, const std::string& text,
+                       const TraceParameters& parameters) {
+  SENTLENS_CHECK(!text.empty(), InputError, "empty input: the text has no characters");
+  AlignedText aligned;
+  SplitOptions split_options;
+  split_options.profile = parameters.profile;
+  split_options.think_region = parameters.think_region;
+  split_options.min_chunk_chars = parameters.min_chunk_chars;
+  aligned.split = split_sentences(text, split_options);
+  SENTLENS_CHECK(!aligned.split.sentences.empty(), InputError,
+                 "the text has no sentence ({} profile): the splitter found no sentence boundary "
+                 "in the part it splits",
+                 profile_name(parameters.profile));
+  aligned.encoding = tokenizer.encode(text, EncodeOptions{parameters.add_bos});
+  const auto t_count = static_cast<std::int64_t>(aligned.encoding.size());
+  SENTLENS_CHECK(t_count > 0, InputError, "empty input: the text gave no tokens");
+  if (parameters.profile == Profile::kReference) {
+    aligned.sentence_tokens = prefix_token_ranges(tokenizer, text, aligned.split.sentences);
+    // A prefix can tokenize into more pieces than the full text has up to there; the original
+    // then clamps to T - 1 while pooling, so clamping to T here changes nothing it would see.
+    for (TokenRange& range : aligned.sentence_tokens) {
+      range.start = std::min(range.start, t_count);
+      range.end = std::min(range.end, t_count);
+    }
+    aligned.token_sentence = token_map_from_ranges(aligned.sentence_tokens, t_count);
+  } else {
+    aligned.token_sentence = token_sentence_map(text, aligned.encoding, aligned.split.sentences);
+    aligned.sentence_tokens = token_ranges_from_map(
+        aligned.token_sentence, static_cast<std::int64_t>(aligned.split.sentences.size()));
+  }
+  return aligned;
+}
+
+Trace capture_trace(const Model& model, const Tokenizer& tokenizer, const std::string& text,
+                    const TraceParameters& parameters) {
+  AlignedText aligned = align_text(tokenizer, text, parameters);
+  const std::vector<std::int64_t> ids = aligned.encoding.ids();
+  SentencePoolingObserver pooling(aligned.sentence_tokens, parameters.profile);
+  ForwardOptions options;
+  options.block_size = parameters.block_size;
+  options.compute_logits = false;
+  options.observers = {&pooling};
+  torch::NoGradGuard no_grad;
+  model.forward(torch::tensor(ids, torch::kInt64).to(model.device()), options);
+  const SentenceMatrices matrices = pooling.result();
+
+  Trace trace;
+  trace.model = model.directory().string();
+  trace.config_fingerprint = model.config().fingerprint();
+  trace.tokenizer_fingerprint = tokenizer.fingerprint();
+  trace.text = text;
+  trace.parameters = parameters;
+  trace.sentences = aligned.split.sentences;
+  trace.sentence_tokens = aligned.sentence_tokens;
+  trace.token_sentence = aligned.token_sentence;
+  for (const Token& token : aligned.encoding.tokens) {
+    trace.tokens.push_back(
+        TraceToken{token.id, token.byte_start, token.byte_end, token.char_start, token.char_end});
+  }
+  trace.num_layers = matrices.num_layers;
+  trace.num_heads = matrices.num_heads;
+  trace.sentence_attention = matrices.values;
+  return trace;
+}
+
+TraceSummary run_trace_job(const TraceJob& job) {
+  SENTLENS_CHECK(!job.out.empty(), InputError, "no output file given (--out)");
+  SENTLENS_CHECK(job.parameters.block_size >= 1, InputError, "block size must be >= 1, got {}",
+                 job.parameters.block_size);
+  TraceSummary summary;
+  auto start = std::chrono::steady_clock::now();
+  torch::Device device = torch::kCPU;
+  try {
+    device = torch::Device(job.device);
+  } catch (const std::exception&) {
+    throw InputError(
+        fmt::format("--device: '{}' is not a torch device (e.g. cpu, cuda, cuda:1)", job.device));
+  }
+  const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads});
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
+  summary.load_seconds = seconds_since(start);
+
+  start = std::chrono::steady_clock::now();
+  const Trace trace = capture_trace(model, *tokenizer, job.text, job.parameters);
+  summary.forward_seconds = seconds_since(start);
+
+  start = std::chrono::steady_clock::now();
+  write_trace(trace, job.out);
+  summary.write_seconds = seconds_since(start);
+  summary.tokens = trace.num_tokens();
+  summary.sentences = trace.num_sentences();
+  summary.layers = trace.num_layers;
+  summary.heads = trace.num_heads;
+  return summary;
+}
+
+}  // namespace sentlens

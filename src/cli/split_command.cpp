@@ -1,0 +1,81 @@
+// `sentlens split`: split a reasoning trace into sentences and print their spans.
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/input_text.h"
+#include "sentlens/text/splitter.h"
+
+namespace sentlens::cli {
+
+namespace {
+// One line per sentence: control characters shown escaped.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+void register_split_command(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "split", "Split a reasoning trace into sentences (Thought Anchors chunks) and print spans");
+  struct Arguments {
+    std::string text, text_file, profile = "clean";
+    bool json = false, whole_text = false;
+  };
+  auto arguments = std::make_shared<Arguments>();
+  auto* text = command->add_option("--text", arguments->text, "Text to split");
+  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
+  text->excludes(text_file);
+  command
+      ->add_option("--profile", arguments->profile,
+                   "clean (exact spans, keeps the tail) or reference (original code, quirks "
+                   "included)")
+      ->capture_default_str();
+  command->add_flag("--whole-text", arguments->whole_text,
+                    "Split the whole text, ignoring <think> ... </think>");
+  command->add_flag("--json", arguments->json, "Print JSON on stdout");
+
+  command->callback([arguments] {
+    const std::string input = read_input_text(arguments->text, arguments->text_file);
+    SplitOptions options;
+    options.profile = parse_profile(arguments->profile);
+    options.think_region = !arguments->whole_text;
+    const SplitResult result = split_sentences(input, options);
+    if (arguments->json) {
+      nlohmann::ordered_json json;
+      json["profile"] = profile_name(options.profile);
+      json["sentences"] = nlohmann::ordered_json::array();
+      for (const Sentence& s : result.sentences) {
+        json["sentences"].push_back({{"char_start", s.char_start},
+                                     {"char_end", s.char_end},
+                                     {"byte_start", s.byte_start},
+                                     {"byte_end", s.byte_end},
+                                     {"text", std::string(sentence_text(input, s))}});
+      }
+      json["chunks"] = result.chunks;
+      fmt::print("{}\n", json.dump(2));
+      return;
+    }
+    fmt::print("{} sentences ({} profile)\n", result.sentences.size(),
+               profile_name(options.profile));
+    for (std::size_t i = 0; i < result.sentences.size(); ++i) {
+      const Sentence& s = result.sentences[i];
+      fmt::print("{:>4} [{:>6}, {:>6})  {}\n", i, s.char_start, s.char_end,
+                 printable(sentence_text(input, s)));
+    }
+  });
+}
+
+}  // namespace sentlens::cli

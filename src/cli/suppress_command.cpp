@@ -1,0 +1,147 @@
+// `sentlens suppress`: the Thought Anchors attention-suppression matrix, with progress on stderr.
+#include <chrono>
+#include <cmath>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "sentlens/error.h"
+#include "sentlens/suppression/suppression_job.h"
+#include "sentlens/util/parse_lists.h"
+
+namespace sentlens::cli {
+
+namespace {
+nlohmann::ordered_json matrix_json(const std::vector<double>& values, std::int64_t S) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (std::int64_t i = 0; i < S; ++i) {
+    nlohmann::ordered_json row = nlohmann::ordered_json::array();
+    for (std::int64_t j = 0; j < S; ++j) {
+      const double value = values[static_cast<std::size_t>(i * S + j)];
+      row.push_back(std::isnan(value) ? nlohmann::ordered_json(nullptr)
+                                      : nlohmann::ordered_json(value));
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+}  // namespace
+
+void register_suppress_command(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "suppress",
+      "Suppress attention to each sentence and measure the effect on every later sentence "
+      "(Thought Anchors): E[target, suppressed] = mean ln(KL + 1e-9)");
+  struct Arguments {
+    SuppressionJob job;
+    std::string model_dir, ids, boundaries, profile = "clean", layers, heads, out, export_ta;
+    bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false;
+  };
+  auto arguments = std::make_shared<Arguments>();
+  command->add_option("--model", arguments->model_dir, "Checkpoint folder")->required();
+  command->add_option("--ids", arguments->ids, "Comma-separated token ids of the input")
+      ->required();
+  command
+      ->add_option("--boundaries", arguments->boundaries,
+                   "Token ranges of the sentences, start:end,... (end exclusive)")
+      ->required();
+  command
+      ->add_option("--profile", arguments->profile,
+                   "clean (exact KL over the vocabulary) or reference (the original code's "
+                   "top-p KL and masking)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"clean", "reference"}));
+  command
+      ->add_option("--temperature", arguments->job.options.temperature,
+                   "Softmax temperature of both distributions")
+      ->capture_default_str();
+  command->add_option("--layers", arguments->layers,
+                      "Layers to suppress in, e.g. 0,2-4 (default all)");
+  command->add_option("--heads", arguments->heads, "Heads to suppress, e.g. 0,3 (default all)");
+  command
+      ->add_option("--batch-size", arguments->job.options.batch_size,
+                   "Suppressions run together in one forward")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1024}));
+  command->add_flag("--no-prefix-reuse", arguments->no_prefix_reuse,
+                    "Run every suppression from the first token (slower; for comparison)");
+  command
+      ->add_option("--block-size", arguments->job.options.block_size,
+                   "Query rows per attention block")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  command->add_option("--out", arguments->out,
+                      "Write kl_matrix F64 [S, S], token_kl F64 [S, T], boundaries, ids");
+  command->add_option("--export-ta", arguments->export_ta,
+                      "Write step_importance_supp.json (thought-anchors.com layout)");
+  command->add_flag("--row-centred", arguments->row_centred,
+                    "Print the paper's row-centred matrix (sources before targets only)");
+  command->add_flag("--json", arguments->json, "Print the matrix as JSON on stdout");
+  command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
+
+  command->callback([arguments] {
+    SuppressionJob job = arguments->job;
+    job.model_dir = arguments->model_dir;
+    job.ids = parse_int_list(arguments->ids, "--ids");
+    for (const auto& [start, end] : parse_range_list(arguments->boundaries, "--boundaries")) {
+      job.sentences.push_back(TokenRange{start, end});
+    }
+    job.options.profile = arguments->profile == "reference" ? SuppressionProfile::kReference
+                                                            : SuppressionProfile::kClean;
+    job.options.reuse_prefix = !arguments->no_prefix_reuse;
+    if (!arguments->layers.empty()) {
+      job.options.heads.layers = parse_index_set(arguments->layers, 1 << 20, "--layers");
+    }
+    if (!arguments->heads.empty()) {
+      job.options.heads.heads = parse_index_set(arguments->heads, 1 << 20, "--heads");
+    }
+    job.out = arguments->out;
+    job.thought_anchors_json = arguments->export_ta;
+    if (!arguments->quiet) {
+      job.options.on_progress = [](const SuppressionProgress& progress) {
+        const double per_sentence = progress.elapsed_seconds / static_cast<double>(progress.done);
+        fmt::print(stderr, "\rsuppressed sentence {} of {}, {:.1f} s elapsed, ETA {:.1f} s   ",
+                   progress.done, progress.total, progress.elapsed_seconds,
+                   per_sentence * static_cast<double>(progress.total - progress.done));
+        if (progress.done == progress.total) fmt::print(stderr, "\n");
+      };
+    }
+    const SuppressionResult result = run_suppression_job(job);
+    const auto S = result.num_sentences;
+    const auto& shown =
+        arguments->row_centred ? row_centred(result.kl_matrix, S) : result.kl_matrix;
+    if (arguments->json) {
+      nlohmann::ordered_json json;
+      json["num_sentences"] = S;
+      json["profile"] = arguments->profile;
+      json["orientation"] = "matrix[target][suppressed]";
+      json[arguments->row_centred ? "row_centred" : "kl_matrix"] = matrix_json(shown, S);
+      json["seconds"] = result.seconds;
+      fmt::print("{}\n", json.dump(2));
+      return;
+    }
+    fmt::print("E[target, suppressed] = mean ln(KL + 1e-9){}, {} sentences, {:.2f} s\n",
+               arguments->row_centred ? ", row-centred" : "", S, result.seconds);
+    fmt::print("{:>6}", "t\\s");
+    for (std::int64_t j = 0; j < S; ++j) fmt::print(" {:>7}", j);
+    fmt::print("\n");
+    for (std::int64_t i = 0; i < S; ++i) {
+      fmt::print("{:>6}", i);
+      for (std::int64_t j = 0; j < S; ++j) {
+        const double value = shown[static_cast<std::size_t>(i * S + j)];
+        if (std::isnan(value)) {
+          fmt::print(" {:>7}", "n/a");
+        } else {
+          fmt::print(" {:>7.2f}", value);
+        }
+      }
+      fmt::print("\n");
+    }
+  });
+}
+
+}  // namespace sentlens::cli

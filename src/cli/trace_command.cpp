@@ -1,0 +1,73 @@
+// `sentlens trace`: tokenize, split, run the model with streaming sentence pooling, save a trace.
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/input_text.h"
+#include "sentlens/capture/trace_capture.h"
+
+namespace sentlens::cli {
+
+void register_trace_command(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "trace", "Run a checkpoint on a reasoning trace and save its sentence-level attention");
+  struct Arguments {
+    TraceJob job;
+    std::string text, text_file, profile = "clean", out;
+    bool no_bos = false, whole_text = false, json = false;
+  };
+  auto arguments = std::make_shared<Arguments>();
+  command->add_option("--model", arguments->job.model_dir, "Checkpoint folder")->required();
+  auto* text = command->add_option("--text", arguments->text, "Text to trace");
+  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
+  text->excludes(text_file);
+  command
+      ->add_option("--profile", arguments->profile,
+                   "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)")
+      ->capture_default_str();
+  command->add_flag("--whole-text", arguments->whole_text,
+                    "Split the whole text, ignoring <think> ... </think>");
+  command->add_flag("--no-bos", arguments->no_bos, "Do not add the tokenizer's BOS token");
+  command
+      ->add_option("--block-size", arguments->job.parameters.block_size,
+                   "Query rows per attention block")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  command->add_option("--device", arguments->job.device, "Torch device (cpu, cuda, cuda:1)")
+      ->capture_default_str();
+  command->add_option("--out", arguments->out, "Trace file to write (.safetensors)")->required();
+  command->add_flag("--json", arguments->json, "Print a JSON summary on stdout");
+
+  command->callback([arguments] {
+    TraceJob job = arguments->job;
+    job.text = read_input_text(arguments->text, arguments->text_file);
+    job.parameters.profile = parse_profile(arguments->profile);
+    job.parameters.think_region = !arguments->whole_text;
+    job.parameters.add_bos = !arguments->no_bos;
+    job.out = arguments->out;
+    const TraceSummary summary = run_trace_job(job);
+    if (arguments->json) {
+      nlohmann::ordered_json json{{"tokens", summary.tokens},
+                                  {"sentences", summary.sentences},
+                                  {"layers", summary.layers},
+                                  {"heads", summary.heads},
+                                  {"out", job.out.string()},
+                                  {"seconds",
+                                   {{"load", summary.load_seconds},
+                                    {"forward", summary.forward_seconds},
+                                    {"write", summary.write_seconds}}}};
+      fmt::print("{}\n", json.dump(2));
+      return;
+    }
+    fmt::print(
+        "{} tokens, {} sentences, {} layers x {} heads: forward {:.3f} s (load {:.3f} s, "
+        "write {:.3f} s)\nwrote {}\n",
+        summary.tokens, summary.sentences, summary.layers, summary.heads, summary.forward_seconds,
+        summary.load_seconds, summary.write_seconds, job.out.string());
+  });
+}
+
+}  // namespace sentlens::cli

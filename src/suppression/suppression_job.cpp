@@ -1,0 +1,49 @@
+// The `sentlens suppress` job.
+#include "sentlens/suppression/suppression_job.h"
+
+#include <fstream>
+
+#include <torch/torch.h>
+
+#include "sentlens/io/safetensors.h"
+#include "util/check.h"
+
+namespace sentlens {
+
+SuppressionResult run_suppression_job(const SuppressionJob& job) {
+  SENTLENS_CHECK(!job.ids.empty(), InputError, "empty input: no token ids");
+  const Model model = Model::load(job.model_dir, LoadOptions{torch::kCPU, job.threads});
+  const auto ids = torch::tensor(job.ids, torch::kInt64);
+  SuppressionResult result = suppression_matrix(model, ids, job.sentences, job.options);
+
+  const auto S = result.num_sentences;
+  const auto T = static_cast<std::int64_t>(job.ids.size());
+  if (!job.out.empty()) {
+    SafetensorsWriter writer;
+    writer.set_metadata("producer", "sentlens suppress");
+    writer.set_metadata("model", job.model_dir.string());
+    writer.set_metadata("config_fingerprint", model.config().fingerprint());
+    writer.set_metadata("profile",
+                        job.options.profile == SuppressionProfile::kClean ? "clean" : "reference");
+    writer.set_metadata("temperature", fmt::format("{}", job.options.temperature));
+    writer.add_f64("kl_matrix", {S, S}, result.kl_matrix);
+    writer.add_f64("token_kl", {S, T}, result.token_kl);
+    std::vector<std::int64_t> boundaries;
+    for (const auto& [first, last] : job.sentences) {
+      boundaries.push_back(first);
+      boundaries.push_back(last);
+    }
+    writer.add_i64("boundaries", {S, 2}, boundaries);
+    writer.add_i64("ids", {T}, job.ids);
+    writer.write(job.out);
+  }
+  if (!job.thought_anchors_json.empty()) {
+    std::ofstream out(job.thought_anchors_json, std::ios::binary | std::ios::trunc);
+    SENTLENS_CHECK(out.good(), IoError, "{}: cannot write", job.thought_anchors_json.string());
+    out << thought_anchors_suppression_json(result.kl_matrix, S) << '\n';
+    SENTLENS_CHECK(out.good(), IoError, "{}: write failed", job.thought_anchors_json.string());
+  }
+  return result;
+}
+
+}  // namespace sentlens

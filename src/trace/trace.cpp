@@ -1,0 +1,209 @@
+// Trace file v1: one safetensors file, JSON metadata under `sentlens.trace`.
+#include "sentlens/trace/trace.h"
+
+#include <array>
+
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "io/json_file.h"
+#include "sentlens/io/safetensors.h"
+#include "util/check.h"
+
+#ifndef SENTLENS_VERSION
+#define SENTLENS_VERSION "unknown"
+#endif
+
+namespace sentlens {
+
+namespace {
+
+constexpr const char* kSchemaKey = "sentlens.schema_version";
+constexpr const char* kTraceKey = "sentlens.trace";
+
+using Pairs = std::vector<std::array<std::int64_t, 2>>;
+
+}  // namespace
+
+void validate_trace(const Trace& trace, const std::string& source) {
+  const std::int64_t t_count = trace.num_tokens();
+  const std::int64_t s_count = trace.num_sentences();
+  SENTLENS_CHECK(t_count > 0, FormatError, "{}: the trace has no tokens", source);
+  SENTLENS_CHECK(static_cast<std::int64_t>(trace.token_sentence.size()) == t_count, FormatError,
+                 "{}: token_sentence has {} entries for {} tokens", source,
+                 trace.token_sentence.size(), t_count);
+  SENTLENS_CHECK(static_cast<std::int64_t>(trace.sentence_tokens.size()) == s_count, FormatError,
+                 "{}: {} sentence token ranges for {} sentences", source,
+                 trace.sentence_tokens.size(), s_count);
+  SENTLENS_CHECK(trace.num_layers > 0 && trace.num_heads > 0, FormatError,
+                 "{}: {} layers x {} heads", source, trace.num_layers, trace.num_heads);
+  SENTLENS_CHECK(static_cast<std::int64_t>(trace.sentence_attention.size()) ==
+                     trace.num_layers * trace.num_heads * s_count * s_count,
+                 FormatError, "{}: sentence_attention holds {} values, expected [{}, {}, {}, {}]",
+                 source, trace.sentence_attention.size(), trace.num_layers, trace.num_heads,
+                 s_count, s_count);
+  const auto text_bytes = static_cast<std::int64_t>(trace.text.size());
+  for (std::int64_t s = 0; s < s_count; ++s) {
+    const Sentence& sentence = trace.sentences[static_cast<std::size_t>(s)];
+    SENTLENS_CHECK(0 <= sentence.byte_start && sentence.byte_start <= sentence.byte_end &&
+                       sentence.byte_end <= text_bytes && sentence.char_start <= sentence.char_end,
+                   FormatError, "{}: sentence {} spans bytes [{}, {}) outside the text of {} bytes",
+                   source, s, sentence.byte_start, sentence.byte_end, text_bytes);
+  }
+  try {
+    if (s_count > 0) check_token_ranges(trace.sentence_tokens, t_count, "sentence token ranges");
+  } catch (const InputError& error) {
+    throw FormatError(fmt::format("{}: {}", source, error.what()));
+  }
+  for (std::int64_t t = 0; t < t_count; ++t) {
+    const std::int64_t s = trace.token_sentence[static_cast<std::size_t>(t)];
+    SENTLENS_CHECK(s >= -1 && s < s_count, FormatError,
+                   "{}: token {} belongs to sentence {}, but there are {} sentences", source, t, s,
+                   s_count);
+  }
+}
+
+void write_trace(const Trace& trace, const std::filesystem::path& path) {
+  validate_trace(trace, path.string());
+  nlohmann::ordered_json meta;
+  meta["model"] = trace.model;
+  meta["config_fingerprint"] = trace.config_fingerprint;
+  meta["tokenizer_fingerprint"] = trace.tokenizer_fingerprint;
+  meta["library_version"] =
+      trace.library_version.empty() ? SENTLENS_VERSION : trace.library_version;
+  meta["text"] = trace.text;
+  meta["num_layers"] = trace.num_layers;
+  meta["num_heads"] = trace.num_heads;
+  meta["parameters"] = {{"profile", profile_name(trace.parameters.profile)},
+                        {"think_region", trace.parameters.think_region},
+                        {"min_chunk_chars", trace.parameters.min_chunk_chars},
+                        {"add_bos", trace.parameters.add_bos},
+                        {"block_size", trace.parameters.block_size}};
+  Pairs sentence_chars, sentence_bytes, token_chars, token_bytes;
+  for (const Sentence& s : trace.sentences) {
+    sentence_chars.push_back({s.char_start, s.char_end});
+    sentence_bytes.push_back({s.byte_start, s.byte_end});
+  }
+  for (const TraceToken& t : trace.tokens) {
+    token_chars.push_back({t.char_start, t.char_end});
+    token_bytes.push_back({t.byte_start, t.byte_end});
+  }
+  meta["sentence_char_spans"] = sentence_chars;
+  meta["sentence_byte_spans"] = sentence_bytes;
+  meta["token_char_spans"] = token_chars;
+  meta["token_byte_spans"] = token_bytes;
+
+  const auto t_count = trace.num_tokens();
+  const auto s_count = trace.num_sentences();
+  std::vector<std::int64_t> ids;
+  for (const TraceToken& t : trace.tokens) ids.push_back(t.id);
+  std::vector<std::int64_t> ranges;
+  for (const TokenRange& r : trace.sentence_tokens) {
+    ranges.push_back(r.start);
+    ranges.push_back(r.end);
+  }
+  SafetensorsWriter writer;
+  writer.set_metadata(kSchemaKey, std::to_string(kTraceSchemaVersion));
+  writer.set_metadata(kTraceKey, meta.dump());
+  writer.add_i64("tokens", {t_count}, ids);
+  writer.add_i64("token_sentence", {t_count}, trace.token_sentence);
+  writer.add_i64("sentence_token_ranges", {s_count, 2}, ranges);
+  writer.add_f32("sentence_attention", {trace.num_layers, trace.num_heads, s_count, s_count},
+                 trace.sentence_attention);
+  writer.write(path);
+}
+
+Trace read_trace(const std::filesystem::path& path) {
+  const std::string source = path.string();
+  const auto file = SafetensorsFile::open(path);
+  const auto& metadata = file->metadata();
+  const auto version = metadata.find(kSchemaKey);
+  SENTLENS_CHECK(version != metadata.end(), FormatError,
+                 "{}: not a sentlens trace (no `{}` in the metadata)", source, kSchemaKey);
+  SENTLENS_CHECK(version->second == std::to_string(kTraceSchemaVersion), FormatError,
+                 "{}: unsupported trace schema version '{}' (this sentlens reads version {})",
+                 source, version->second, kTraceSchemaVersion);
+  const auto json_text = metadata.find(kTraceKey);
+  SENTLENS_CHECK(json_text != metadata.end(), FormatError, "{}: no `{}` metadata", source,
+                 kTraceKey);
+  const nlohmann::json meta = parse_json(json_text->second, source + " metadata " + kTraceKey);
+
+  Trace trace;
+  try {
+    trace.model = meta.at("model").get<std::string>();
+    trace.config_fingerprint = meta.at("config_fingerprint").get<std::string>();
+    trace.tokenizer_fingerprint = meta.at("tokenizer_fingerprint").get<std::string>();
+    trace.library_version = meta.at("library_version").get<std::string>();
+    trace.text = meta.at("text").get<std::string>();
+    trace.num_layers = meta.at("num_layers").get<std::int64_t>();
+    trace.num_heads = meta.at("num_heads").get<std::int64_t>();
+    const auto& parameters = meta.at("parameters");
+    trace.parameters.profile =
+        parse_profile(parameters.at("profile").get<std::string>(), "profile");
+    trace.parameters.think_region = parameters.at("think_region").get<bool>();
+    trace.parameters.min_chunk_chars = parameters.at("min_chunk_chars").get<std::int64_t>();
+    trace.parameters.add_bos = parameters.at("add_bos").get<bool>();
+    trace.parameters.block_size = parameters.at("block_size").get<std::int64_t>();
+    const auto sentence_chars = meta.at("sentence_char_spans").get<Pairs>();
+    const auto sentence_bytes = meta.at("sentence_byte_spans").get<Pairs>();
+    const auto token_chars = meta.at("token_char_spans").get<Pairs>();
+    const auto token_bytes = meta.at("token_byte_spans").get<Pairs>();
+    SENTLENS_CHECK(sentence_chars.size() == sentence_bytes.size(), FormatError,
+                   "{}: {} sentence char spans but {} byte spans", source, sentence_chars.size(),
+                   sentence_bytes.size());
+    for (std::size_t s = 0; s < sentence_chars.size(); ++s) {
+      trace.sentences.push_back(Sentence{sentence_chars[s][0], sentence_chars[s][1],
+                                         sentence_bytes[s][0], sentence_bytes[s][1]});
+    }
+    SENTLENS_CHECK(token_chars.size() == token_bytes.size(), FormatError,
+                   "{}: {} token char spans but {} byte spans", source, token_chars.size(),
+                   token_bytes.size());
+    trace.tokens.resize(token_chars.size());
+    for (std::size_t t = 0; t < token_chars.size(); ++t) {
+      trace.tokens[t] =
+          TraceToken{0, token_bytes[t][0], token_bytes[t][1], token_chars[t][0], token_chars[t][1]};
+    }
+  } catch (const nlohmann::json::exception& error) {
+    throw FormatError(fmt::format("{}: bad trace metadata: {}", source, error.what()));
+  } catch (const InputError& error) {
+    throw FormatError(fmt::format("{}: bad trace metadata: {}", source, error.what()));
+  }
+
+  const auto t_count = trace.num_tokens();
+  const auto s_count = trace.num_sentences();
+  auto expect_shape = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
+    SENTLENS_CHECK(file->contains(name), FormatError, "{}: no tensor `{}`", source, name);
+    SENTLENS_CHECK(file->info(name).shape == shape, FormatError,
+                   "{}: tensor `{}` has shape [{}], expected [{}] from the metadata", source, name,
+                   fmt::join(file->info(name).shape, ", "), fmt::join(shape, ", "));
+  };
+  expect_shape("tokens", {t_count});
+  expect_shape("token_sentence", {t_count});
+  expect_shape("sentence_token_ranges", {s_count, 2});
+  expect_shape("sentence_attention", {trace.num_layers, trace.num_heads, s_count, s_count});
+  const auto ids = file->read_i64("tokens");
+  for (std::int64_t t = 0; t < t_count; ++t)
+    trace.tokens[static_cast<std::size_t>(t)].id = ids[static_cast<std::size_t>(t)];
+  trace.token_sentence = file->read_i64("token_sentence");
+  const auto ranges = file->read_i64("sentence_token_ranges");
+  for (std::int64_t s = 0; s < s_count; ++s) {
+    trace.sentence_tokens.push_back(TokenRange{ranges[static_cast<std::size_t>(2 * s)],
+                                               ranges[static_cast<std::size_t>(2 * s + 1)]});
+  }
+  trace.sentence_attention = file->read_f32("sentence_attention");
+  validate_trace(trace, source);
+  return trace;
+}
+
+SentenceMatrices sentence_matrices(const Trace& trace, const std::string& source) {
+  SentenceMatrices matrices;
+  matrices.num_layers = trace.num_layers;
+  matrices.num_heads = trace.num_heads;
+  matrices.num_sentences = trace.num_sentences();
+  matrices.values = trace.sentence_attention;
+  matrices.model_fingerprint = trace.config_fingerprint;
+  matrices.source = source;
+  return matrices;
+}
+
+}  // namespace sentlens

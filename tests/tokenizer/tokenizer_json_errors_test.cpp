@@ -1,0 +1,202 @@
+// Bad input to the tokenizer.json and vocab.json + merges.txt backends: each error names the file,
+// the place in it and the problem.
+#include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
+
+#include "sentlens/error.h"
+#include "test_support.h"
+#include "tokenizer_test_support.h"
+
+namespace sentlens::testing {
+namespace {
+
+using nlohmann::json;
+
+json minimal() {
+  return json{{"added_tokens", json::array()},
+              {"normalizer", nullptr},
+              {"pre_tokenizer", nullptr},
+              {"post_processor", nullptr},
+              {"decoder", nullptr},
+              {"model",
+               {{"type", "BPE"}, {"vocab", {{"a", 0}, {"b", 1}, {"ab", 2}}}, {"merges", {"a b"}}}}};
+}
+
+// The message of the error `load_tokenizer_json` throws for `config`, which must be of type E.
+template <typename E>
+std::string load_error(const json& config) {
+  TempDir dir;
+  write_text_file(dir / "tokenizer.json", config.dump());
+  try {
+    load_tokenizer_json(dir / "tokenizer.json");
+  } catch (const E& error) {
+    return error.what();
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "unexpected error type: " << error.what();
+    return {};
+  }
+  ADD_FAILURE() << "no error for " << config.dump();
+  return {};
+}
+
+TEST(TokenizerJsonErrors, MalformedJsonNamesTheFile) {
+  TempDir dir;
+  write_text_file(dir / "tokenizer.json", "{\"model\": {\"type\": \"BPE\",");
+  try {
+    load_tokenizer_json(dir / "tokenizer.json");
+    FAIL() << "no error";
+  } catch (const FormatError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("tokenizer.json: not valid JSON"));
+  }
+}
+
+TEST(TokenizerJsonErrors, UnknownComponentTypesNameTheTypeAndTheSupportedOnes) {
+  auto config = minimal();
+  config["normalizer"] = {{"type", "Sequence"}, {"normalizers", {{{"type", "BertNormalizer"}}}}};
+  EXPECT_THAT(load_error<ConfigError>(config),
+              ::testing::HasSubstr("normalizer.normalizers[0]: unsupported normalizer type "
+                                   "'BertNormalizer' (supported: Sequence, Prepend, Replace, NFC"));
+  config = minimal();
+  config["pre_tokenizer"] = {{"type", "Punctuation"}};
+  EXPECT_THAT(load_error<ConfigError>(config),
+              ::testing::HasSubstr("pre_tokenizer: unsupported pre_tokenizer type 'Punctuation' "
+                                   "(supported: ByteLevel, Split, Metaspace"));
+  config = minimal();
+  config["decoder"] = {{"type", "CTC"}};
+  EXPECT_THAT(
+      load_error<ConfigError>(config),
+      ::testing::HasSubstr("decoder: unsupported decoder type 'CTC' (supported: ByteLevel"));
+  config = minimal();
+  config["post_processor"] = {{"type", "Fancy"}};
+  EXPECT_THAT(load_error<ConfigError>(config),
+              ::testing::HasSubstr("unsupported post_processor type 'Fancy' (supported: "
+                                   "TemplateProcessing"));
+  config = minimal();
+  config["model"]["type"] = "Unigram";
+  EXPECT_THAT(load_error<ConfigError>(config),
+              ::testing::HasSubstr("model: unsupported model type 'Unigram' (supported: BPE)"));
+  config = minimal();
+  config["pre_tokenizer"] = {
+      {"type", "Split"}, {"pattern", {{"String", "x"}}}, {"behavior", "Odd"}};
+  EXPECT_THAT(load_error<ConfigError>(config),
+              ::testing::HasSubstr("unsupported split behavior 'Odd' (supported: Removed"));
+}
+
+TEST(TokenizerJsonErrors, MergesNamingUnknownTokens) {
+  auto config = minimal();
+  config["model"]["merges"] = {"a b", "a zz"};
+  EXPECT_THAT(load_error<FormatError>(config),
+              ::testing::HasSubstr("model.merges[1]: merge 'a zz' names 'zz', which is not in the "
+                                   "vocabulary"));
+  config["model"]["merges"] = {"b a"};
+  EXPECT_THAT(load_error<FormatError>(config),
+              ::testing::HasSubstr("merge 'b a' makes 'ba', which is not in the vocabulary"));
+  config["model"]["merges"] = {"a b c"};
+  EXPECT_THAT(load_error<FormatError>(config),
+              ::testing::HasSubstr("merge 'a b c' must be two tokens separated by one space"));
+  config["model"]["merges"] = {json::array({"a"})};
+  EXPECT_THAT(load_error<FormatError>(config),
+              ::testing::HasSubstr("a merge must be \"a b\" or [\"a\", \"b\"]"));
+}
+
+TEST(TokenizerJsonErrors, MissingOrMistypedFields) {
+  auto config = minimal();
+  config.erase("model");
+  EXPECT_THAT(load_error<FormatError>(config), ::testing::HasSubstr("missing field 'model'"));
+  config = minimal();
+  config["model"]["vocab"] = json::array();
+  EXPECT_THAT(load_error<FormatError>(config),
+              ::testing::HasSubstr("model.vocab: expected an object mapping tokens to ids"));
+  config = minimal();
+  config["normalizer"] = {{"type", "Replace"}, {"pattern", {{"Regex", "("}}}, {"content", ""}};
+  EXPECT_THAT(load_error<ConfigError>(config),
+              ::testing::HasSubstr("normalizer.pattern: regular expression does not compile"));
+  config = minimal();
+  config["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", "[a&&b]"}}}};
+  EXPECT_THAT(load_error<ConfigError>(config),
+              ::testing::HasSubstr("a character-class intersection (&&)"));
+  config = minimal();
+  config["added_tokens"] = {{{"id", -1}, {"content", "<x>"}}};
+  EXPECT_THAT(load_error<FormatError>(config),
+              ::testing::HasSubstr("added_tokens[0]: 'id' must be a non-negative integer"));
+}
+
+TEST(TokenizerJsonErrors, InvalidUtf8TextAndOutOfRangeIds) {
+  TempDir dir;
+  write_text_file(dir / "tokenizer.json", minimal().dump());
+  const auto tokenizer = load_tokenizer_json(dir / "tokenizer.json");
+  try {
+    tokenizer->encode("ab\xC3(");
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("not valid UTF-8 (invalid byte 0xC3 at byte "
+                                                   "offset 2)"));
+  }
+  try {
+    tokenizer->decode({0, 99});
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("token id 99 is outside the vocabulary of"));
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("tokenizer.json (3 ids)"));
+  }
+  EXPECT_THROW(tokenizer->decode({-1}), InputError);
+  EXPECT_THROW(tokenizer->id_to_piece(3), InputError);
+}
+
+TEST(TokenizerJsonErrors, TokenizerConfigWithWrongTypes) {
+  TempDir dir;
+  write_text_file(dir / "tokenizer.json", minimal().dump());
+  write_text_file(dir / "tokenizer_config.json", "{\"add_bos_token\": \"yes\"}");
+  try {
+    load_tokenizer_json(dir / "tokenizer.json");
+    FAIL() << "no error";
+  } catch (const FormatError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("tokenizer_config.json: 'add_bos_token' must be "
+                                                   "true or false"));
+  }
+}
+
+TEST(Gpt2VocabMerges, LoadsAndReportsBadLines) {
+  TempDir dir;
+  write_text_file(dir / "vocab.json", R"({"a": 0, "b": 1, "ab": 2, "<|endoftext|>": 3})");
+  write_text_file(dir / "merges.txt", "#version: 0.2\na b\n");
+  const auto tokenizer = load_tokenizer(dir.path());
+  EXPECT_EQ(tokenizer->kind(), "vocab.json+merges.txt");
+  EXPECT_EQ(tokenizer->encode("ab<|endoftext|>ab").ids(), (std::vector<std::int64_t>{2, 3, 2}));
+  EXPECT_EQ(tokenizer->decode({2, 3, 0}), "ab<|endoftext|>a");
+  write_text_file(dir / "merges.txt", "#version: 0.2\na b\nab\n");
+  try {
+    load_gpt2_vocab_merges(dir / "vocab.json", dir / "merges.txt");
+    FAIL() << "no error";
+  } catch (const FormatError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("merges.txt: line 3: expected two tokens "
+                                                   "separated by one space, found 'ab'"));
+  }
+  write_text_file(dir / "merges.txt", "a c\n");
+  try {
+    load_gpt2_vocab_merges(dir / "vocab.json", dir / "merges.txt");
+    FAIL() << "no error";
+  } catch (const FormatError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("names 'c', which is not in the vocabulary"));
+  }
+}
+
+TEST(LoadTokenizer, PrefersTokenizerJsonAndExplainsAnEmptyFolder) {
+  TempDir dir;
+  try {
+    load_tokenizer(dir.path());
+    FAIL() << "no error";
+  } catch (const IoError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("no tokenizer found (expected tokenizer.json, "
+                                                   "tokenizer.model or vocab.json + merges.txt)"));
+  }
+  write_text_file(dir / "vocab.json", R"({"a": 0})");
+  write_text_file(dir / "merges.txt", "");
+  write_text_file(dir / "tokenizer.json", minimal().dump());
+  EXPECT_EQ(load_tokenizer(dir.path())->kind(), "tokenizer.json");
+  EXPECT_EQ(load_tokenizer(dir / "tokenizer.json")->kind(), "tokenizer.json");
+  EXPECT_EQ(load_tokenizer(dir / "vocab.json")->kind(), "vocab.json+merges.txt");
+}
+
+}  // namespace
+}  // namespace sentlens::testing
