@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/input_text.h"
 #include "sentlens/error.h"
 #include "sentlens/suppression/suppression_job.h"
 #include "sentlens/util/parse_lists.h"
@@ -35,17 +36,23 @@ void register_suppress_command(CLI::App& app) {
       "(Thought Anchors): E[target, suppressed] = mean ln(KL + 1e-9)");
   struct Arguments {
     SuppressionJob job;
-    std::string model_dir, ids, boundaries, profile = "clean", layers, heads, out, export_ta;
+    std::string model_dir, text, text_file, ids, boundaries, profile = "clean", layers, heads, out,
+                                                             export_ta;
     bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false;
   };
   auto arguments = std::make_shared<Arguments>();
   command->add_option("--model", arguments->model_dir, "Checkpoint folder")->required();
-  command->add_option("--ids", arguments->ids, "Comma-separated token ids of the input")
-      ->required();
-  command
-      ->add_option("--boundaries", arguments->boundaries,
-                   "Token ranges of the sentences, start:end,... (end exclusive)")
-      ->required();
+  auto* text = command->add_option("--text", arguments->text, "Text to tokenize and split");
+  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
+  auto* ids =
+      command->add_option("--ids", arguments->ids, "Comma-separated token ids of the input");
+  auto* boundaries =
+      command->add_option("--boundaries", arguments->boundaries,
+                          "Token ranges of the sentences for --ids, start:end,... (end exclusive)");
+  text->excludes(text_file)->excludes(ids);
+  text_file->excludes(ids);
+  ids->needs(boundaries);
+  boundaries->needs(ids);
   command
       ->add_option("--profile", arguments->profile,
                    "clean (exact KL over the vocabulary) or reference (the original code's "
@@ -86,12 +93,19 @@ void register_suppress_command(CLI::App& app) {
   command->callback([arguments] {
     SuppressionJob job = arguments->job;
     job.model_dir = arguments->model_dir;
-    job.ids = parse_int_list(arguments->ids, "--ids");
-    for (const auto& [start, end] : parse_range_list(arguments->boundaries, "--boundaries")) {
-      job.sentences.push_back(TokenRange{start, end});
-    }
     job.options.profile = arguments->profile == "reference" ? SuppressionProfile::kReference
                                                             : SuppressionProfile::kClean;
+    if (!arguments->ids.empty()) {
+      job.ids = parse_int_list(arguments->ids, "--ids");
+      for (const auto& [start, end] : parse_range_list(arguments->boundaries, "--boundaries")) {
+        job.sentences.push_back(TokenRange{start, end});
+      }
+    } else {
+      job.text = read_input_text(arguments->text, arguments->text_file);
+      job.alignment.profile = job.options.profile == SuppressionProfile::kReference
+                                  ? Profile::kReference
+                                  : Profile::kClean;
+    }
     job.options.reuse_prefix = !arguments->no_prefix_reuse;
     if (!arguments->layers.empty()) {
       job.options.heads.layers = parse_index_set(arguments->layers, 1 << 20, "--layers");
@@ -110,7 +124,8 @@ void register_suppress_command(CLI::App& app) {
         if (progress.done == progress.total) fmt::print(stderr, "\n");
       };
     }
-    const SuppressionResult result = run_suppression_job(job);
+    const SuppressionJobResult outcome = run_suppression_job(job);
+    const SuppressionResult& result = outcome.matrix;
     const auto S = result.num_sentences;
     const auto& shown =
         arguments->row_centred ? row_centred(result.kl_matrix, S) : result.kl_matrix;
@@ -120,6 +135,7 @@ void register_suppress_command(CLI::App& app) {
       json["profile"] = arguments->profile;
       json["orientation"] = "matrix[target][suppressed]";
       json[arguments->row_centred ? "row_centred" : "kl_matrix"] = matrix_json(shown, S);
+      if (!outcome.sentence_texts.empty()) json["sentences"] = outcome.sentence_texts;
       json["seconds"] = result.seconds;
       fmt::print("{}\n", json.dump(2));
       return;
@@ -140,6 +156,12 @@ void register_suppress_command(CLI::App& app) {
         }
       }
       fmt::print("\n");
+    }
+    for (std::size_t i = 0; i < outcome.sentence_texts.size(); ++i) {
+      std::string shown_text = outcome.sentence_texts[i];
+      for (char& c : shown_text) c = (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+      if (shown_text.size() > 90) shown_text = shown_text.substr(0, 87) + "...";
+      fmt::print("{:>6}  {}\n", i, shown_text);
     }
   });
 }

@@ -5,19 +5,35 @@
 
 #include <torch/torch.h>
 
+#include "sentlens/capture/trace_capture.h"
 #include "sentlens/io/safetensors.h"
+#include "sentlens/tokenizer/tokenizer.h"
 #include "util/check.h"
 
 namespace sentlens {
 
-SuppressionResult run_suppression_job(const SuppressionJob& job) {
-  SENTLENS_CHECK(!job.ids.empty(), InputError, "empty input: no token ids");
+SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
+  SENTLENS_CHECK(job.text.has_value() || !job.ids.empty(), InputError,
+                 "empty input: no text and no token ids");
   const Model model = Model::load(job.model_dir, LoadOptions{torch::kCPU, job.threads});
-  const auto ids = torch::tensor(job.ids, torch::kInt64);
-  SuppressionResult result = suppression_matrix(model, ids, job.sentences, job.options);
+  SuppressionJobResult outcome;
+  std::vector<std::int64_t> input_ids = job.ids;
+  std::vector<TokenRange> sentences = job.sentences;
+  if (job.text) {
+    const auto tokenizer = load_tokenizer(job.model_dir);
+    const AlignedText aligned = align_text(*tokenizer, *job.text, job.alignment);
+    input_ids = aligned.encoding.ids();
+    sentences = aligned.sentence_tokens;
+    for (const auto& sentence : aligned.split.sentences) {
+      outcome.sentence_texts.emplace_back(sentence_text(*job.text, sentence));
+    }
+  }
+  const auto ids = torch::tensor(input_ids, torch::kInt64);
+  outcome.matrix = suppression_matrix(model, ids, sentences, job.options);
+  const SuppressionResult& result = outcome.matrix;
 
   const auto S = result.num_sentences;
-  const auto T = static_cast<std::int64_t>(job.ids.size());
+  const auto T = static_cast<std::int64_t>(input_ids.size());
   if (!job.out.empty()) {
     SafetensorsWriter writer;
     writer.set_metadata("producer", "sentlens suppress");
@@ -29,12 +45,12 @@ SuppressionResult run_suppression_job(const SuppressionJob& job) {
     writer.add_f64("kl_matrix", {S, S}, result.kl_matrix);
     writer.add_f64("token_kl", {S, T}, result.token_kl);
     std::vector<std::int64_t> boundaries;
-    for (const auto& [first, last] : job.sentences) {
+    for (const auto& [first, last] : sentences) {
       boundaries.push_back(first);
       boundaries.push_back(last);
     }
     writer.add_i64("boundaries", {S, 2}, boundaries);
-    writer.add_i64("ids", {T}, job.ids);
+    writer.add_i64("ids", {T}, input_ids);
     writer.write(job.out);
   }
   if (!job.thought_anchors_json.empty()) {
@@ -43,7 +59,7 @@ SuppressionResult run_suppression_job(const SuppressionJob& job) {
     out << thought_anchors_suppression_json(result.kl_matrix, S) << '\n';
     SENTLENS_CHECK(out.good(), IoError, "{}: write failed", job.thought_anchors_json.string());
   }
-  return result;
+  return outcome;
 }
 
 }  // namespace sentlens

@@ -28,8 +28,6 @@ void check_sentences(const std::vector<TokenRange>& sentences, std::int64_t T) {
     SENTLENS_CHECK(first >= 0 && last <= T, InputError,
                    "sentence {} spans tokens {}:{}, outside the {} tokens of the input", i, first,
                    last, T);
-    SENTLENS_CHECK(first < last, InputError, "sentence {} spans tokens {}:{}, which is empty", i,
-                   first, last);
     SENTLENS_CHECK(first >= previous_end, InputError,
                    "sentence {} ({}:{}) overlaps or precedes the previous sentence (ending at {})",
                    i, first, last, previous_end);
@@ -71,20 +69,32 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
   result.num_sentences = S;
   result.token_kl.assign(static_cast<std::size_t>(S * T), 0.0);
 
+  // A sentence without tokens has nothing to suppress: its column is NaN (docs/metrics.md §1.12).
+  std::vector<std::int64_t> work;
+  for (std::int64_t s = 0; s < S; ++s) {
+    if (sentences[static_cast<std::size_t>(s)].size() > 0) {
+      work.push_back(s);
+    } else {
+      std::fill_n(result.token_kl.begin() + s * T, T, std::numeric_limits<double>::quiet_NaN());
+    }
+  }
+  const auto W = static_cast<std::int64_t>(work.size());
   std::int64_t done = 0;
-  while (done < S) {
+  while (done < W) {
     // One batch: consecutive sentences, all continuing from the first one's start.
-    const std::int64_t start =
-        options.reuse_prefix ? sentences[static_cast<std::size_t>(done)].start : 0;
+    const auto& first_sentence = sentences[static_cast<std::size_t>(work[done])];
+    const std::int64_t start = options.reuse_prefix ? first_sentence.start : 0;
     const std::int64_t length = T - start;
     const auto by_memory = static_cast<std::int64_t>(
         kLogitBudgetBytes / (4.0 * static_cast<double>(length) * static_cast<double>(V)));
     const std::int64_t count =
-        std::clamp<std::int64_t>(std::min(options.batch_size, by_memory), 1, S - done);
+        std::clamp<std::int64_t>(std::min(options.batch_size, by_memory), 1, W - done);
+    auto sentence_of = [&](std::int64_t k) -> const TokenRange& {
+      return sentences[static_cast<std::size_t>(work[done + k])];
+    };
 
     std::vector<std::vector<TokenRange>> ranges;
-    for (std::int64_t k = 0; k < count; ++k)
-      ranges.push_back({sentences[static_cast<std::size_t>(done + k)]});
+    for (std::int64_t k = 0; k < count; ++k) ranges.push_back({sentence_of(k)});
     SuppressionEditor editor(ranges, options.profile, options.heads);
     ForwardOptions forward;
     forward.block_size = options.block_size;
@@ -102,16 +112,15 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
     for (std::int64_t k = 0; k < count; ++k) {
       // With prefix reuse, positions before the suppressed sentence are not recomputed: they never
       // see it, so their KL is exactly 0. Without reuse every position is compared.
-      const auto from =
-          options.reuse_prefix ? sentences[static_cast<std::size_t>(done + k)].start : 0;
+      const auto from = options.reuse_prefix ? sentence_of(k).start : 0;
       const auto kl = token_kl(baseline.narrow(0, from, T - from),
                                logits[k].narrow(0, from - start, T - from), options);
-      std::copy(kl.begin(), kl.end(), result.token_kl.begin() + (done + k) * T + from);
+      std::copy(kl.begin(), kl.end(), result.token_kl.begin() + work[done + k] * T + from);
     }
     done += count;
     if (options.on_progress) {
       options.on_progress(SuppressionProgress{
-          done, S,
+          done + (S - W), S,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count()});
     }
   }

@@ -20,7 +20,8 @@ std::vector<double> exact_kl(const torch::Tensor& base, const torch::Tensor& sup
   constexpr std::int64_t kRowsPerChunk = 64;  // bounds the float64 working set for large vocabs
   for (std::int64_t row = 0; row < T; row += kRowsPerChunk) {
     const auto rows = std::min(kRowsPerChunk, T - row);
-    auto log_p = torch::log_softmax(base.narrow(0, row, rows).to(torch::kFloat64) / temperature, -1);
+    auto log_p =
+        torch::log_softmax(base.narrow(0, row, rows).to(torch::kFloat64) / temperature, -1);
     auto log_q =
         torch::log_softmax(suppressed.narrow(0, row, rows).to(torch::kFloat64) / temperature, -1);
     auto p = log_p.exp();
@@ -75,7 +76,8 @@ double sparse_kl(const TopPLogits& base, const TopPLogits& suppressed, double te
 
 }  // namespace
 
-std::vector<double> token_kl(const torch::Tensor& base_logits, const torch::Tensor& suppressed_logits,
+std::vector<double> token_kl(const torch::Tensor& base_logits,
+                             const torch::Tensor& suppressed_logits,
                              const SuppressionOptions& options) {
   SENTLENS_CHECK(base_logits.sizes() == suppressed_logits.sizes() && base_logits.dim() == 2,
                  InputError, "KL needs two [T, V] logit tensors of the same shape");

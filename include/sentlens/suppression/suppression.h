@@ -89,7 +89,8 @@ struct SuppressionResult {
 };
 
 /// Runs the baseline and one suppression per sentence. `sentences` are token ranges of `ids` ([T]);
-/// they must be sorted, non-overlapping, non-empty and inside [0, T). Throws InputError otherwise.
+/// they must be sorted, non-overlapping and inside [0, T), else InputError. A sentence without
+/// tokens is kept: its row and column are NaN.
 SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& ids,
                                      const std::vector<TokenRange>& sentences,
                                      const SuppressionOptions& options = {});

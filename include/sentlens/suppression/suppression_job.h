@@ -3,24 +3,33 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sentlens/suppression/suppression.h"
+#include "sentlens/trace/trace.h"
 
 namespace sentlens {
 
 struct SuppressionJob {
   std::filesystem::path model_dir;
-  std::vector<std::int64_t> ids;      // the model input
-  std::vector<TokenRange> sentences;  // token ranges of the sentences
+  std::optional<std::string> text;    // a text to tokenize, split and align, or ...
+  TraceParameters alignment;          // ... how (splitter profile, BOS) for a text
+  std::vector<std::int64_t> ids;      // ... the model input given directly
+  std::vector<TokenRange> sentences;  // with the token ranges of its sentences
   SuppressionOptions options;
   int threads = 0;            // 0 = all cores
   std::filesystem::path out;  // optional: `kl_matrix` F64 [S, S], `token_kl` F64 [S, T]
   std::filesystem::path thought_anchors_json;  // optional: step_importance_supp.json layout
 };
 
+struct SuppressionJobResult {
+  SuppressionResult matrix;
+  std::vector<std::string> sentence_texts;  // for a text input: each sentence's text
+};
+
 /// Runs the job; throws sentlens::Error subclasses naming the input and the problem.
-SuppressionResult run_suppression_job(const SuppressionJob& job);
+SuppressionJobResult run_suppression_job(const SuppressionJob& job);
 
 }  // namespace sentlens
