@@ -2,7 +2,8 @@
 // Qwen2.5-0.5B shape (24 layers, 14 query heads, 2 KV heads, hidden 896): the streaming sentence
 // pooling must keep peak RSS within weights + 1.5 GiB, where full attention maps would need
 // L·H·T²·4 bytes. Runs the real CLI as a child process and reads its peak RSS from wait4; the
-// baseline is the same command on a short text, in the same run.
+// baseline is the same command on a short text, in the same run. Also times the long trace with
+// sentence pooling alone (--no-token-rhythm) against pooling + token rhythm (target <= +10%).
 //
 // usage: sentlens_bench_trace_memory [--tokens N] [--work DIR] [--cli PATH] [--shared DIR]
 //                                    [--threads N] [--block-size N]
@@ -183,18 +184,31 @@ int main(int argc, char** argv) {
   std::ofstream(work / "long.txt") << long_text;
   std::ofstream(work / "short.txt") << "Solve it. <think>\nThe cat sat. The dog ran far away. "
                                        "Why did it run? It saw a bird.\n</think> Done.";
-  auto trace = [&](const std::string& text_file, const std::string& out) {
-    return run_cli({cli.string(), "trace", "--model", model_dir.string(), "--text-file",
-                    (work / text_file).string(), "--out", (work / out).string(), "--threads",
-                    threads, "--block-size", block, "--json"});
+  auto trace = [&](const std::string& text_file, const std::string& out, bool rhythm = true) {
+    std::vector<std::string> args = {cli.string(),   "trace",
+                                     "--model",      model_dir.string(),
+                                     "--text-file",  (work / text_file).string(),
+                                     "--out",        (work / out).string(),
+                                     "--threads",    threads,
+                                     "--block-size", block,
+                                     "--json"};
+    if (!rhythm) args.push_back("--no-token-rhythm");
+    return run_cli(args);
   };
   const Run baseline = trace("short.txt", "short.trace.safetensors");
+  // Sentence pooling alone, then everything (pooling + token rhythm accumulators) in one pass.
+  const Run pooling_only = trace("long.txt", "long-pooling.trace.safetensors", false);
   const Run full = trace("long.txt", "long.trace.safetensors");
-  if (baseline.status != 0 || full.status != 0) {
-    fmt::print(stderr, "sentlens trace failed (status {} / {}):\n{}\n{}\n", baseline.status,
-               full.status, baseline.output, full.output);
+  if (baseline.status != 0 || full.status != 0 || pooling_only.status != 0) {
+    fmt::print(stderr, "sentlens trace failed (status {} / {} / {}):\n{}\n{}\n{}\n",
+               baseline.status, pooling_only.status, full.status, baseline.output,
+               pooling_only.output, full.output);
     return 1;
   }
+  auto forward_seconds = [](const Run& run) {
+    const auto at = run.output.find("\"forward\": ");
+    return at == std::string::npos ? 0.0 : std::stod(run.output.substr(at + 11));
+  };
   const double gib = 1.0 / (1 << 20);  // KiB -> GiB
   const double base_gib = static_cast<double>(baseline.peak_rss_kib) * gib;
   const double peak_gib = static_cast<double>(full.peak_rss_kib) * gib;
@@ -214,6 +228,12 @@ int main(int argc, char** argv) {
       "peak / baseline                  {:8.3f}x  (+{:.3f} GiB for {} tokens: the trace's own "
       "cost; the baseline is dominated by loading the checkpoint)\n",
       peak_gib / base_gib, peak_gib - base_gib, t);
+  const double pooling_s = forward_seconds(pooling_only), all_s = forward_seconds(full);
+  fmt::print(
+      "forward: pooling only {:8.3f} s, pooling + token rhythm {:8.3f} s: {:+.1f}% "
+      "(target <= +10%); peak RSS {:.3f} -> {:.3f} GiB\n",
+      pooling_s, all_s, 100.0 * (all_s / pooling_s - 1.0),
+      static_cast<double>(pooling_only.peak_rss_kib) * gib, peak_gib);
   fmt::print("full attention maps would need   {:8.1f} GiB  ({:.0f}x the measured peak)\n",
              full_maps_gib, full_maps_gib / peak_gib);
   return peak_gib - weights_gib <= 1.5 ? 0 : 2;

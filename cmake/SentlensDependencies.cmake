@@ -1,6 +1,9 @@
 # Finds sentlens' dependencies (Debian packages; see scripts/install-deps.sh). libtorch may also
 # come from a newer release (2.x, CUDA) found through CMAKE_PREFIX_PATH.
-find_package(Torch REQUIRED)
+# SENTLENS_CORE_ONLY builds (sanitizers, fuzzing) need no libtorch.
+if(NOT SENTLENS_CORE_ONLY)
+  find_package(Torch REQUIRED)
+endif()
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3.9 REQUIRED)

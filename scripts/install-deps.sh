@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libsentencepiece-dev libpcre2-dev libicu-dev libbenchmark-dev
   # Debian's libtorch calls the system BLAS; the reference BLAS is ~30x slower than OpenBLAS.
   libopenblas0-pthread
+  # clang with its sanitizer and libFuzzer runtimes: the sanitizer step and fuzz/ (docs/fuzzing.md).
+  clang libclang-rt-14-dev
 )
 
 # Node.js and npm fetch the reference tokenizers and run Tokenizers.js for the parity tests. Many

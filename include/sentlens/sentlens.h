@@ -1,6 +1,11 @@
 // The whole public API of sentlens.
 #pragma once
 
+#include "sentlens/analysis/sinks.h"
+#include "sentlens/analysis/token_jobs.h"
+#include "sentlens/analysis/token_rhythm.h"
+#include "sentlens/capture/act_calibration.h"
+#include "sentlens/capture/token_rhythm_observer.h"
 #include "sentlens/error.h"
 #include "sentlens/io/dtype.h"
 #include "sentlens/io/safetensors.h"
@@ -15,4 +20,5 @@
 #include "sentlens/model/tensor_io.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/tokenizer/utf8.h"
+#include "sentlens/util/memory.h"
 #include "sentlens/util/parse_lists.h"

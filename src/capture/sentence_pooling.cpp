@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "sentlens/analysis/sentence_attention.h"
+#include "sentlens/util/memory.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -22,6 +23,12 @@ void SentencePoolingObserver::begin_forward(const ForwardShape& shape) {
   shape_ = shape;
   tokens_ = shape.new_tokens;
   pooled_ = pooling_ranges(ranges_, tokens_, profile_);
+  // The sums [L, H, S, S] in float64 and the matrices handed back: about 12 bytes per entry.
+  const double sentences = static_cast<double>(pooled_.size());
+  check_fits_in_memory(
+      12.0 * static_cast<double>(shape.num_layers * shape.num_heads) * sentences * sentences,
+      fmt::format("sentence attention for {} sentences ({} layers x {} heads)", pooled_.size(),
+                  shape.num_layers, shape.num_heads));
   sums_ = torch::Tensor();  // allocated on the first block's device
   std::vector<std::int64_t> starts, ends;
   for (const TokenRange& range : pooled_) {

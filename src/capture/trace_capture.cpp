@@ -2,10 +2,12 @@
 #include "sentlens/capture/trace_capture.h"
 
 #include <chrono>
+#include <optional>
 
 #include <torch/torch.h>
 
 #include "sentlens/capture/sentence_pooling.h"
+#include "sentlens/capture/token_rhythm_observer.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -54,12 +56,24 @@ Trace capture_trace(const Model& model, const Tokenizer& tokenizer, const std::s
   AlignedText aligned = align_text(tokenizer, text, parameters);
   const std::vector<std::int64_t> ids = aligned.encoding.ids();
   SentencePoolingObserver pooling(aligned.sentence_tokens, parameters.profile);
+  // One pass for everything: the token rhythm accumulators ride on the same forward.
+  std::optional<TokenRhythmObserver> rhythm_observer;
   ForwardOptions options;
   options.block_size = parameters.block_size;
-  options.compute_logits = false;
+  options.compute_logits = parameters.token_rhythm && parameters.token_entropy;
   options.observers = {&pooling};
+  if (parameters.token_rhythm) {
+    TokenRhythmOptions rhythm = parameters.rhythm;
+    if (rhythm.response_start < 0) {
+      // The prompt is what precedes the first sentence (the splitter's think region).
+      rhythm.response_start = aligned.sentence_tokens.front().start;
+    }
+    rhythm_observer.emplace(rhythm);
+    options.observers.push_back(&*rhythm_observer);
+  }
   torch::NoGradGuard no_grad;
-  model.forward(torch::tensor(ids, torch::kInt64).to(model.device()), options);
+  const ForwardResult result =
+      model.forward(torch::tensor(ids, torch::kInt64).to(model.device()), options);
   const SentenceMatrices matrices = pooling.result();
 
   Trace trace;
@@ -78,6 +92,12 @@ Trace capture_trace(const Model& model, const Tokenizer& tokenizer, const std::s
   trace.num_layers = matrices.num_layers;
   trace.num_heads = matrices.num_heads;
   trace.sentence_attention = matrices.values;
+  if (rhythm_observer) {
+    trace.rhythm = rhythm_observer->result();
+    trace.parameters.rhythm = trace.rhythm.options;  // the resolved response start
+    if (parameters.token_entropy)
+      trace.rhythm.token_entropy = token_entropy_from_logits(result.logits);
+  }
   return trace;
 }
 

@@ -13,5 +13,8 @@ void register_split_command(CLI::App& app);
 void register_trace_command(CLI::App& app);
 void register_receivers_command(CLI::App& app);
 void register_tokenize_command(CLI::App& app);
+void register_tokens_command(CLI::App& app);
+void register_sinks_command(CLI::App& app);
+void register_calibrate_command(CLI::App& app);
 
 }  // namespace sentlens::cli

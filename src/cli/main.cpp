@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   sentlens::cli::register_trace_command(app);
   sentlens::cli::register_receivers_command(app);
   sentlens::cli::register_tokenize_command(app);
+  sentlens::cli::register_tokens_command(app);
+  sentlens::cli::register_sinks_command(app);
+  sentlens::cli::register_calibrate_command(app);
 
   try {
     app.parse(argc, argv);

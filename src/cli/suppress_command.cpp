@@ -36,8 +36,8 @@ void register_suppress_command(CLI::App& app) {
       "(Thought Anchors): E[target, suppressed] = mean ln(KL + 1e-9)");
   struct Arguments {
     SuppressionJob job;
-    std::string model_dir, text, text_file, ids, boundaries, profile = "clean", layers, heads, out,
-                                                             export_ta;
+    std::string model_dir, trace, text, text_file, ids, boundaries, profile = "clean", layers,
+                                                                    heads, out, export_ta;
     bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false;
   };
   auto arguments = std::make_shared<Arguments>();
@@ -49,6 +49,10 @@ void register_suppress_command(CLI::App& app) {
   auto* boundaries =
       command->add_option("--boundaries", arguments->boundaries,
                           "Token ranges of the sentences for --ids, start:end,... (end exclusive)");
+  auto* trace = command->add_option(
+      "--trace", arguments->trace,
+      "A trace file (sentlens trace): use its tokens and sentences and add the matrix to it");
+  trace->excludes(text)->excludes(text_file)->excludes(ids);
   text->excludes(text_file)->excludes(ids);
   text_file->excludes(ids);
   ids->needs(boundaries);
@@ -95,7 +99,9 @@ void register_suppress_command(CLI::App& app) {
     job.model_dir = arguments->model_dir;
     job.options.profile = arguments->profile == "reference" ? SuppressionProfile::kReference
                                                             : SuppressionProfile::kClean;
-    if (!arguments->ids.empty()) {
+    if (!arguments->trace.empty()) {
+      job.trace = arguments->trace;
+    } else if (!arguments->ids.empty()) {
       job.ids = parse_int_list(arguments->ids, "--ids");
       for (const auto& [start, end] : parse_range_list(arguments->boundaries, "--boundaries")) {
         job.sentences.push_back(TokenRange{start, end});

@@ -14,7 +14,7 @@ void register_trace_command(CLI::App& app) {
   struct Arguments {
     TraceJob job;
     std::string text, text_file, profile = "clean", out;
-    bool no_bos = false, whole_text = false, json = false;
+    bool no_bos = false, whole_text = false, json = false, no_rhythm = false, entropy = false;
   };
   auto arguments = std::make_shared<Arguments>();
   command->add_option("--model", arguments->job.model_dir, "Checkpoint folder")->required();
@@ -38,6 +38,28 @@ void register_trace_command(CLI::App& app) {
       ->check(CLI::Range(0, 4096));
   command->add_option("--device", arguments->job.device, "Torch device (cpu, cuda, cuda:1)")
       ->capture_default_str();
+  auto& rhythm = arguments->job.parameters.rhythm;
+  command
+      ->add_option("--response-start", rhythm.response_start,
+                   "First response token (prompt length) for the token rhythm; -1 = the first "
+                   "sentence's first token")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40));
+  command->add_option("--window", rhythm.window, "WAAD window W (tokens)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+  command->add_option("--horizon-lo", rhythm.horizon_lo, "FAI horizon start H_lo (tokens)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+  command
+      ->add_option("--horizon-hi", rhythm.horizon_hi,
+                   "FAI horizon end H_hi (tokens); -1 = to the end of the text")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40));
+  command->add_flag("--no-token-rhythm", arguments->no_rhythm,
+                    "Only pool sentences: skip WAAD, FAI, key attention and entropy");
+  command->add_flag("--entropy", arguments->entropy,
+                    "Also save the token entropy (computes the [T, V] logits)");
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)")->required();
   command->add_flag("--json", arguments->json, "Print a JSON summary on stdout");
 
@@ -47,6 +69,8 @@ void register_trace_command(CLI::App& app) {
     job.parameters.profile = parse_profile(arguments->profile);
     job.parameters.think_region = !arguments->whole_text;
     job.parameters.add_bos = !arguments->no_bos;
+    job.parameters.token_rhythm = !arguments->no_rhythm;
+    job.parameters.token_entropy = arguments->entropy;
     job.out = arguments->out;
     const TraceSummary summary = run_trace_job(job);
     if (arguments->json) {

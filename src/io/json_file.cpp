@@ -34,9 +34,10 @@ std::string read_file_bytes(const std::filesystem::path& path, std::uintmax_t ma
 nlohmann::json parse_json(const std::string& text, const std::string& source) {
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..."; keep
-    // the part after the bracket.
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, or out_of_range for a number too large for a double ("1e999"; found by
+    // fuzzing). nlohmann's message starts with "[json.exception.parse_error.101] parse error at
+    // ..."; keep the part after the bracket.
     std::string what = e.what();
     auto bracket = what.find("] ");
     if (bracket != std::string::npos) what = what.substr(bracket + 2);

@@ -86,6 +86,13 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
   } catch (const nlohmann::json::parse_error& e) {
     throw FormatError(fmt::format("{}: header is not valid JSON (byte {} of the {}-byte header)",
                                   name, e.byte, header_size));
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for a double ("1e999") is out_of_range, not parse_error (found by
+    // fuzzing).
+    std::string what = e.what();
+    const auto bracket = what.find("] ");
+    if (bracket != std::string::npos) what = what.substr(bracket + 2);
+    throw FormatError(fmt::format("{}: header is not valid JSON ({})", name, what));
   }
   SENTLENS_CHECK(header.is_object(), FormatError, "{}: header is JSON but not an object", name);
 
@@ -216,7 +223,9 @@ std::vector<Out> convert_floating(const SafetensorsFile& file, const TensorInfo&
   switch (info.dtype) {
     case DType::F32:
       if constexpr (std::is_same_v<Out, float>) {
-        std::memcpy(values.data(), bytes, count * sizeof(float));
+        // An empty vector's data() may be null, and memcpy from or to null is undefined even
+        // for zero bytes (found by UBSan on an empty tensor).
+        if (count > 0) std::memcpy(values.data(), bytes, count * sizeof(float));
       } else {
         for (std::size_t i = 0; i < count; ++i) values[i] = load_unaligned<float>(bytes + 4 * i);
       }
@@ -258,7 +267,7 @@ std::vector<std::int64_t> SafetensorsFile::read_i64(const std::string& name) con
   std::vector<std::int64_t> values(count);
   switch (tensor.dtype) {
     case DType::I64:
-      std::memcpy(values.data(), bytes, count * sizeof(std::int64_t));
+      if (count > 0) std::memcpy(values.data(), bytes, count * sizeof(std::int64_t));
       break;
     case DType::I32:
       for (std::size_t i = 0; i < count; ++i)

@@ -8,6 +8,7 @@
 #include "model/rope.h"
 #include "model/weights.h"
 #include "sentlens/model/model.h"
+#include "sentlens/util/memory.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -172,6 +173,26 @@ void check_ids(const ModelConfig& config, const std::filesystem::path& directory
   }
 }
 
+// Peak bytes of one forward in float32, estimated before anything is allocated: the residual stream
+// and its per-layer temporaries (about 6 x [N, T, D] plus the MLP's 3 x [N, T, I]), the keys and
+// values ([2, N, past + T, KVH, Dh] per layer kept: every layer with a cache, else one), one
+// attention block's scores and probabilities (2 x [N, H, block, past + T]) and the logits [N, T,
+// V].
+double estimate_forward_bytes(const ModelConfig& config, std::int64_t N, std::int64_t past,
+                              std::int64_t T, const ForwardOptions& options) {
+  const double n = static_cast<double>(N), t = static_cast<double>(T);
+  const double keys = static_cast<double>(past + T);
+  const double block =
+      static_cast<double>(std::max<std::int64_t>(1, std::min(options.block_size, T)));
+  const double layers_kept =
+      options.cache != nullptr ? static_cast<double>(config.num_layers) : 1.0;
+  double floats = n * t * (6.0 * config.hidden_size + 3.0 * config.intermediate_size);
+  floats += layers_kept * 2.0 * n * keys * config.num_kv_heads * config.head_dim;
+  floats += 2.0 * n * config.num_heads * block * keys;
+  if (options.compute_logits) floats += n * t * config.vocab_size;
+  return 4.0 * floats;
+}
+
 }  // namespace
 
 ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOptions& options) const {
@@ -195,6 +216,11 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
                    cache->num_sequences(), N);
   }
   const std::int64_t H = config.num_heads, KVH = config.num_kv_heads, Dh = config.head_dim;
+  if (device_.is_cpu()) {
+    check_fits_in_memory(
+        estimate_forward_bytes(config, N, past, T, options),
+        fmt::format("a forward of {} x {} tokens through {}", N, T, directory_.string()));
+  }
 
   ForwardShape shape{config.num_layers, H, N, past, T};
   for (auto* observer : options.observers) observer->begin_forward(shape);

@@ -13,13 +13,27 @@
 namespace sentlens {
 
 SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
-  SENTLENS_CHECK(job.text.has_value() || !job.ids.empty(), InputError,
-                 "empty input: no text and no token ids");
+  SENTLENS_CHECK(!job.trace.empty() || job.text.has_value() || !job.ids.empty(), InputError,
+                 "empty input: no trace, no text and no token ids");
   const Model model = Model::load(job.model_dir, LoadOptions{torch::kCPU, job.threads});
   SuppressionJobResult outcome;
   std::vector<std::int64_t> input_ids = job.ids;
   std::vector<TokenRange> sentences = job.sentences;
-  if (job.text) {
+  std::optional<Trace> trace;
+  if (!job.trace.empty()) {
+    trace = read_trace(job.trace);
+    SENTLENS_CHECK(trace->config_fingerprint == model.config().fingerprint(), InputError,
+                   "{}: the trace was made with a different model ({}, config fingerprint {}) than "
+                   "{} (fingerprint {})",
+                   job.trace.string(), trace->model, trace->config_fingerprint,
+                   job.model_dir.string(), model.config().fingerprint());
+    input_ids.clear();
+    for (const TraceToken& token : trace->tokens) input_ids.push_back(token.id);
+    sentences = trace->sentence_tokens;
+    for (const auto& sentence : trace->sentences) {
+      outcome.sentence_texts.emplace_back(sentence_text(trace->text, sentence));
+    }
+  } else if (job.text) {
     const auto tokenizer = load_tokenizer(job.model_dir);
     const AlignedText aligned = align_text(*tokenizer, *job.text, job.alignment);
     input_ids = aligned.encoding.ids();
@@ -52,6 +66,13 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
     writer.add_i64("boundaries", {S, 2}, boundaries);
     writer.add_i64("ids", {T}, input_ids);
     writer.write(job.out);
+  }
+  if (trace) {
+    trace->suppression_kl = result.kl_matrix;
+    trace->suppression_profile =
+        job.options.profile == SuppressionProfile::kClean ? "clean" : "reference";
+    trace->suppression_temperature = job.options.temperature;
+    write_trace(*trace, job.trace);
   }
   if (!job.thought_anchors_json.empty()) {
     std::ofstream out(job.thought_anchors_json, std::ios::binary | std::ios::trunc);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sentlens/suppression/suppression.h"
+#include "sentlens/util/memory.h"
 #include "util/check.h"
 #include "util/log.h"
 
@@ -57,6 +58,9 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
   const auto start_time = std::chrono::steady_clock::now();
   const auto S = static_cast<std::int64_t>(sentences.size());
   const std::int64_t V = model.config().vocab_size;
+  // token_kl [S, T] and the matrices [S, S] in float64, before any forward runs.
+  check_fits_in_memory(8.0 * static_cast<double>(S) * static_cast<double>(T + 2 * S),
+                       fmt::format("suppression results for {} sentences x {} tokens", S, T));
 
   KVCache baseline_cache;
   ForwardOptions baseline_options;

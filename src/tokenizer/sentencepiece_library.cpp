@@ -13,6 +13,24 @@ namespace sentlens {
 
 namespace {
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SENTLENS_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SENTLENS_ASAN 1
+#endif
+
+// RTLD_DEEPBIND makes sentencepiece bind to its own protobuf rather than libtorch's.
+// AddressSanitizer refuses it (google/sanitizers#611); sanitizer builds are torch-free
+// (SENTLENS_CORE_ONLY), so there is no second protobuf to keep apart from.
+#ifdef SENTLENS_ASAN
+constexpr int kDeepBind = 0;
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+
 constexpr const char* kModuleName = "libsentlens_sentencepiece.so";
 
 std::vector<std::string> candidate_paths() {
@@ -46,7 +64,7 @@ SentencePieceLibrary load_library() {
     if (is_path && !std::filesystem::exists(path)) continue;
     // RTLD_LOCAL keeps sentencepiece's embedded protobuf out of the global scope; RTLD_DEEPBIND
     // makes sentencepiece bind to its own copy rather than libtorch's libprotobuf.
-    void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
     if (module == nullptr) {
       const char* reason = ::dlerror();
       tried += fmt::format("\n  {}: {}", path, reason != nullptr ? reason : "cannot load");

@@ -1,6 +1,7 @@
 // Trace file v1: one safetensors file, JSON metadata under `sentlens.trace`.
 #include "sentlens/trace/trace.h"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/ranges.h>
@@ -42,6 +43,19 @@ void validate_trace(const Trace& trace, const std::string& source) {
                  FormatError, "{}: sentence_attention holds {} values, expected [{}, {}, {}, {}]",
                  source, trace.sentence_attention.size(), trace.num_layers, trace.num_heads,
                  s_count, s_count);
+  if (!trace.rhythm.empty()) {
+    trace.rhythm.validate(source);
+    SENTLENS_CHECK(trace.rhythm.num_layers == trace.num_layers &&
+                       trace.rhythm.num_heads == trace.num_heads &&
+                       trace.rhythm.num_tokens == t_count,
+                   FormatError, "{}: token rhythm is [{}, {}, {}], the trace [{}, {}, {}]", source,
+                   trace.rhythm.num_layers, trace.rhythm.num_heads, trace.rhythm.num_tokens,
+                   trace.num_layers, trace.num_heads, t_count);
+  }
+  SENTLENS_CHECK(trace.suppression_kl.empty() ||
+                     static_cast<std::int64_t>(trace.suppression_kl.size()) == s_count * s_count,
+                 FormatError, "{}: suppression_kl holds {} values, expected [{}, {}]", source,
+                 trace.suppression_kl.size(), s_count, s_count);
   const auto text_bytes = static_cast<std::int64_t>(trace.text.size());
   for (std::int64_t s = 0; s < s_count; ++s) {
     const Sentence& sentence = trace.sentences[static_cast<std::size_t>(s)];
@@ -79,6 +93,18 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
                         {"min_chunk_chars", trace.parameters.min_chunk_chars},
                         {"add_bos", trace.parameters.add_bos},
                         {"block_size", trace.parameters.block_size}};
+  const TokenRhythm& rhythm = trace.rhythm;
+  if (!rhythm.empty()) {
+    meta["token_rhythm"] = {{"response_start", rhythm.options.response_start},
+                            {"window", rhythm.options.window},
+                            {"horizon_lo", rhythm.options.horizon_lo},
+                            {"horizon_hi", rhythm.options.horizon_hi},
+                            {"token_entropy", !rhythm.token_entropy.empty()}};
+  }
+  if (!trace.suppression_kl.empty()) {
+    meta["suppression"] = {{"profile", trace.suppression_profile},
+                           {"temperature", trace.suppression_temperature}};
+  }
   Pairs sentence_chars, sentence_bytes, token_chars, token_bytes;
   for (const Sentence& s : trace.sentences) {
     sentence_chars.push_back({s.char_start, s.char_end});
@@ -110,6 +136,19 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
   writer.add_i64("sentence_token_ranges", {s_count, 2}, ranges);
   writer.add_f32("sentence_attention", {trace.num_layers, trace.num_heads, s_count, s_count},
                  trace.sentence_attention);
+  if (!rhythm.empty()) {
+    const std::int64_t l = trace.num_layers, h = trace.num_heads;
+    writer.add_f64("head_distance", {l, h}, rhythm.head_distance);
+    writer.add_f32("token_waad", {l, h, t_count}, rhythm.waad);
+    writer.add_f32("token_fai", {l, h, t_count}, rhythm.fai);
+    writer.add_f32("key_attention", {l, h, t_count}, rhythm.key_attention);
+    if (!rhythm.token_entropy.empty())
+      writer.add_f32("token_entropy", {t_count}, rhythm.token_entropy);
+  }
+  if (!trace.suppression_kl.empty()) {
+    writer.add_f64("suppression_kl", {s_count, s_count}, trace.suppression_kl);
+  }
+
   writer.write(path);
 }
 
@@ -144,6 +183,23 @@ Trace read_trace(const std::filesystem::path& path) {
     trace.parameters.min_chunk_chars = parameters.at("min_chunk_chars").get<std::int64_t>();
     trace.parameters.add_bos = parameters.at("add_bos").get<bool>();
     trace.parameters.block_size = parameters.at("block_size").get<std::int64_t>();
+    if (meta.contains("suppression")) {
+      trace.suppression_profile = meta.at("suppression").at("profile").get<std::string>();
+      trace.suppression_temperature = meta.at("suppression").at("temperature").get<double>();
+    }
+    if (meta.contains("token_rhythm")) {
+      const auto& r = meta.at("token_rhythm");
+      trace.rhythm.options.response_start = r.at("response_start").get<std::int64_t>();
+      trace.rhythm.options.window = r.at("window").get<std::int64_t>();
+      trace.rhythm.options.horizon_lo = r.at("horizon_lo").get<std::int64_t>();
+      trace.rhythm.options.horizon_hi = r.at("horizon_hi").get<std::int64_t>();
+      trace.parameters.token_entropy = r.at("token_entropy").get<bool>();
+      trace.parameters.rhythm = trace.rhythm.options;
+      trace.parameters.token_rhythm = true;
+    } else {
+      trace.parameters.token_rhythm = false;  // schema-1 file from before the token rhythm
+      trace.parameters.token_entropy = false;
+    }
     const auto sentence_chars = meta.at("sentence_char_spans").get<Pairs>();
     const auto sentence_bytes = meta.at("sentence_byte_spans").get<Pairs>();
     const auto token_chars = meta.at("token_char_spans").get<Pairs>();
@@ -191,8 +247,43 @@ Trace read_trace(const std::filesystem::path& path) {
                                                ranges[static_cast<std::size_t>(2 * s + 1)]});
   }
   trace.sentence_attention = file->read_f32("sentence_attention");
+  if (trace.parameters.token_rhythm) {
+    const std::int64_t l = trace.num_layers, h = trace.num_heads;
+    expect_shape("head_distance", {l, h});
+    expect_shape("token_waad", {l, h, t_count});
+    expect_shape("token_fai", {l, h, t_count});
+    expect_shape("key_attention", {l, h, t_count});
+    TokenRhythm& rhythm = trace.rhythm;
+    rhythm.num_layers = l;
+    rhythm.num_heads = h;
+    rhythm.num_tokens = t_count;
+    rhythm.head_distance = file->read_f64("head_distance");
+    rhythm.waad = file->read_f32("token_waad");
+    rhythm.fai = file->read_f32("token_fai");
+    rhythm.key_attention = file->read_f32("key_attention");
+    if (trace.parameters.token_entropy) {
+      expect_shape("token_entropy", {t_count});
+      rhythm.token_entropy = file->read_f32("token_entropy");
+    }
+  }
+  if (!trace.suppression_profile.empty()) {
+    expect_shape("suppression_kl", {s_count, s_count});
+    trace.suppression_kl = file->read_f64("suppression_kl");
+  }
   validate_trace(trace, source);
   return trace;
+}
+
+std::vector<std::string> token_texts(const Trace& trace) {
+  std::vector<std::string> texts;
+  const auto bytes = static_cast<std::int64_t>(trace.text.size());
+  for (const TraceToken& token : trace.tokens) {
+    const std::int64_t start = std::clamp<std::int64_t>(token.byte_start, 0, bytes);
+    const std::int64_t end = std::clamp<std::int64_t>(token.byte_end, start, bytes);
+    texts.push_back(
+        trace.text.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start)));
+  }
+  return texts;
 }
 
 SentenceMatrices sentence_matrices(const Trace& trace, const std::string& source) {

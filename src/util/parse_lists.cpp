@@ -92,4 +92,23 @@ std::vector<std::int64_t> parse_index_set(std::string_view text, std::int64_t li
   return indices;
 }
 
+std::vector<std::pair<std::int64_t, std::int64_t>> parse_head_list(std::string_view text,
+                                                                   std::string_view option) {
+  check_not_empty(text, option);
+  std::vector<std::pair<std::int64_t, std::int64_t>> heads;
+  for (auto item : split(text, ',')) {
+    const auto colon = item.find(':');
+    SENTLENS_CHECK(colon != std::string_view::npos, InputError, "{}: \"{}\" is not LAYER:HEAD",
+                   option, std::string(item));
+    const std::int64_t layer = parse_int(trim(item.substr(0, colon)), option);
+    const std::int64_t head = parse_int(trim(item.substr(colon + 1)), option);
+    SENTLENS_CHECK(layer >= 0 && head >= 0, InputError, "{}: \"{}\" has a negative index", option,
+                   std::string(item));
+    heads.emplace_back(layer, head);
+  }
+  std::sort(heads.begin(), heads.end());
+  heads.erase(std::unique(heads.begin(), heads.end()), heads.end());
+  return heads;
+}
+
 }  // namespace sentlens

@@ -94,6 +94,14 @@ TEST_P(CliBadInput, FailsWithAClearMessageAndExitCode) {
   testing::TempDir dir;
   testing::write_text_file(dir / "config.json", "{\"model_type\": \"bert\"}");
   testing::write_text_file(dir / "broken.json", "{\"model_type\": ");
+  // Hostile files for the cases of docs/errors.md.
+  testing::write_text_file(dir / "bad.trace", "garbage");
+  testing::write_text_file(dir / "bad.txt", "bad \xff byte. More text here.");
+  std::filesystem::create_directories(dir / "huge");
+  testing::write_text_file(dir / "huge" / "tokenizer.json", "{}");
+  std::filesystem::resize_file(dir / "huge" / "tokenizer.json", (256ull << 20) + 1);  // sparse
+  std::filesystem::create_directories(dir / "overflow");
+  testing::write_text_file(dir / "overflow" / "config.json", "{\"model_type\": 1e999}");
   std::string arguments = GetParam().arguments;
   auto replace = [&](const std::string& key, const std::string& value) {
     for (auto at = arguments.find(key); at != std::string::npos; at = arguments.find(key)) {
@@ -129,7 +137,18 @@ INSTANTIATE_TEST_SUITE_P(
                      "/nonexistent.txt: file not found"},
         BadInputCase{"MissingRequiredOption", "forward --model {model} --ids 1", 2,
                      "--out is required"},
-        BadInputCase{"UnknownSubcommand", "frobnicate", 2, "A subcommand is required"}),
+        BadInputCase{"UnknownSubcommand", "frobnicate", 2, "A subcommand is required"},
+        BadInputCase{"TraceNotSafetensors", "receivers {tmp}/bad.trace", 4,
+                     "bad.trace: not a safetensors file: 7 bytes, shorter than the 8-byte header "
+                     "length"},
+        BadInputCase{"TextNotUtf8", "split --text-file {tmp}/bad.txt", 3,
+                     "text is not valid UTF-8: bad byte sequence at byte 4"},
+        BadInputCase{"TokenizerOverJsonLimit",
+                     "tokenize --tokenizer {tmp}/huge/tokenizer.json --text hi", 6,
+                     "file is 268435457 bytes, more than the 268435456 bytes allowed"},
+        // Found by fuzzing: exited 70 (internal error) before the fix.
+        BadInputCase{"ConfigNumberOverflow", "info --model {tmp}/overflow", 4,
+                     "not valid JSON (number overflow parsing '1e999')"}),
     [](const ::testing::TestParamInfo<BadInputCase>& info) { return info.param.name; });
 
 TEST(CliForward, TooManyTokensNeedsAllowLonger) {

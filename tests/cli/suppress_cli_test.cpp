@@ -71,6 +71,34 @@ TEST(CliSuppress, TextInputPrintsJsonWithSentences) {
   EXPECT_TRUE(result.err.empty()) << "--quiet prints no progress: " << result.err;
 }
 
+TEST(CliSuppress, TraceInputAddsTheMatrixToTheTraceAndChecksTheModel) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/tokenizer.model");
+  SENTLENS_REQUIRE_SHARED_FILE("golden/hf/llama_gqa/config.json");
+  testing::TempDir dir;
+  const std::string stories = quoted((shared_dir() / "models/stories260K").string());
+  const std::string trace = quoted((dir / "trace.safetensors").string());
+  auto traced = run_cli("trace --model " + stories +
+                        " --text 'Once upon a time, there was a girl. She saw a big red ball. "
+                        "She was happy.' --out " +
+                        trace);
+  ASSERT_EQ(traced.exit_code, 0) << traced.err;
+  auto result = run_cli("suppress --model " + stories + " --trace " + trace + " --json --quiet");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  EXPECT_EQ(json["num_sentences"], 3);
+  const auto file = SafetensorsFile::open(dir / "trace.safetensors");
+  ASSERT_TRUE(file->contains("suppression_kl"));
+  EXPECT_EQ(file->info("suppression_kl").shape, (std::vector<std::int64_t>{3, 3}));
+  EXPECT_EQ(file->read_f64("suppression_kl")[2 * 3 + 0], json["kl_matrix"][2][0].get<double>());
+  EXPECT_TRUE(file->contains("sentence_attention")) << "the rest of the trace is kept";
+
+  auto other_model =
+      run_cli("suppress --model " + quoted((shared_dir() / "golden/hf/llama_gqa").string()) +
+              " --trace " + trace + " --quiet");
+  EXPECT_EQ(other_model.exit_code, 3);
+  EXPECT_CONTAINS(other_model.err, "the trace was made with a different model");
+}
+
 struct BadSuppressCase {
   std::string name;
   std::string arguments;

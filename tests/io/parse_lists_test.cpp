@@ -41,5 +41,14 @@ TEST(ParseLists, IndexSets) {
   EXPECT_THROW(parse_index_set("3-1", 4, "--layers"), InputError);
 }
 
+TEST(ParseLists, HeadList) {
+  using Heads = std::vector<std::pair<std::int64_t, std::int64_t>>;
+  EXPECT_EQ(parse_head_list("3:1, 0:2,3:1", "--heads"), (Heads{{0, 2}, {3, 1}}));
+  EXPECT_THROW(parse_head_list("3", "--heads"), InputError);
+  EXPECT_THROW(parse_head_list("3:x", "--heads"), InputError);
+  EXPECT_THROW(parse_head_list("-1:0", "--heads"), InputError);
+  EXPECT_THROW(parse_head_list("", "--heads"), InputError);
+}
+
 }  // namespace
 }  // namespace sentlens

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "io/half.h"
+#include "io/json_file.h"
 #include "sentlens/error.h"
 #include "sentlens/io/safetensors.h"
 #include "test_support.h"
@@ -65,6 +66,13 @@ TEST(SafetensorsReader, RejectsHeaderThatIsNotJson) {
   TempDir dir;
   write_binary_file(dir / "bad.safetensors", make_file("{not json", 0));
   expect_open_error<FormatError>(dir / "bad.safetensors", "header is not valid JSON");
+}
+
+TEST(SafetensorsReader, RejectsHeaderNumberTooLargeForADouble) {
+  TempDir dir;
+  write_binary_file(dir / "number.safetensors", make_file(R"({"w": 1e999})", 0));
+  expect_open_error<FormatError>(dir / "number.safetensors",
+                                 "header is not valid JSON (number overflow parsing '1e999')");
 }
 
 TEST(SafetensorsReader, RejectsHeaderThatIsNotAnObject) {
@@ -128,6 +136,44 @@ TEST(SafetensorsReader, RejectsNegativeShapeAndMissingFields) {
   write_binary_file(dir / "nooffsets.safetensors",
                     make_file(R"({"w": {"dtype": "F32", "shape": [1]}})", 4));
   expect_open_error<FormatError>(dir / "nooffsets.safetensors", "needs data_offsets");
+}
+
+TEST(SafetensorsReader, RejectsHeaderOverTheLimitBeforeReadingIt) {
+  TempDir dir;
+  const auto path = dir / "huge-header.safetensors";
+  auto bytes = make_file("{}", 0);
+  const std::uint64_t header_size = kMaxSafetensorsHeaderBytes + 1;
+  std::memcpy(bytes.data(), &header_size, 8);
+  write_binary_file(path, bytes);
+  // A sparse file: the header length fits in the file without the disk holding 100 MB.
+  std::filesystem::resize_file(path, 8 + header_size);
+  expect_open_error<LimitError>(path,
+                                "header of 104857601 bytes exceeds the 104857600 bytes allowed");
+}
+
+TEST(SafetensorsReader, RejectsTensorDeclaredLargerThanTheFile) {
+  TempDir dir;
+  // 2^40 floats: a valid shape whose bytes the 16-byte data section cannot hold.
+  write_binary_file(
+      dir / "large.safetensors",
+      make_file(
+          R"({"w": {"dtype": "F32", "shape": [1099511627776], "data_offsets": [0, 4398046511104]}})",
+          16));
+  expect_open_error<FormatError>(
+      dir / "large.safetensors",
+      "data_offsets [0, 4398046511104] out of range of the 16-byte data section");
+}
+
+TEST(SafetensorsReader, EmptyTensorsReadBackEmpty) {
+  // Found by UBSan: memcpy into an empty vector's null data() is undefined even for 0 bytes.
+  TempDir dir;
+  write_binary_file(dir / "empty.safetensors",
+                    make_file(R"({"f": {"dtype": "F32", "shape": [0, 4], "data_offsets": [0, 0]},
+                    "i": {"dtype": "I64", "shape": [0], "data_offsets": [0, 0]}})",
+                              0));
+  const auto file = SafetensorsFile::open(dir / "empty.safetensors");
+  EXPECT_TRUE(file->read_f32("f").empty());
+  EXPECT_TRUE(file->read_i64("i").empty());
 }
 
 TEST(SafetensorsReader, MissingFileIsAnIoError) {
@@ -254,6 +300,22 @@ TEST(TensorStore, IndexPlacingTensorInWrongShardOrEscapingTheFolderIsAnError) {
   write_text_file(dir / "model.safetensors.index.json",
                   R"({"weight_map": {"a": "../part.safetensors"}})");
   EXPECT_THROW(TensorStore::open_directory(dir.path()), FormatError);
+}
+
+TEST(TensorStore, IndexOverTheJsonLimitIsALimitError) {
+  TempDir dir;
+  const auto index = dir / "model.safetensors.index.json";
+  write_text_file(index, "{}");
+  std::filesystem::resize_file(index, kMaxJsonFileBytes + 1);  // sparse
+  try {
+    TensorStore::open_directory(dir.path());
+    FAIL() << "no error";
+  } catch (const LimitError& error) {
+    EXPECT_NE(std::string(error.what())
+                  .find("file is 268435457 bytes, more than the 268435456 bytes allowed"),
+              std::string::npos)
+        << error.what();
+  }
 }
 
 TEST(TensorStore, FolderWithoutWeightsIsAnError) {

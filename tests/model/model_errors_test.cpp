@@ -4,6 +4,7 @@
 
 #include "model_test_support.h"
 #include "sentlens/error.h"
+#include "sentlens/model/attention_recorder.h"
 #include "sentlens/model/model.h"
 
 namespace sentlens {
@@ -31,6 +32,17 @@ std::string error_of(Action action) {
 
 std::filesystem::path stories() {
   return shared_dir() / "models/stories260K";
+}
+
+TEST(ModelErrors, AttentionRecorderRefusesMapsOverItsBudgetBeforeAllocating) {
+  AttentionRecorder recorder({}, std::int64_t{1} << 30);
+  ForwardShape shape;
+  shape.num_layers = 32;
+  shape.num_heads = 32;
+  shape.new_tokens = 4096;
+  EXPECT_EQ(error_of<LimitError>([&] { recorder.begin_forward(shape); }),
+            "full attention maps for 32 layers x 32 heads x 4096 x 4096 tokens need 64.0 GiB, more "
+            "than the 1.0 GiB allowed; record fewer layers or use a streaming observer");
 }
 
 TEST(ModelErrors, FolderWithoutConfig) {

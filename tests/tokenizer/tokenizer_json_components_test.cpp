@@ -146,7 +146,7 @@ TEST(TokenizerJsonAddedTokens, LstripAndRstripAbsorbTheWhitespaceAround) {
   auto token = added_token(3, "<m>");
   token["lstrip"] = true;
   token["rstrip"] = true;
-  config["added_tokens"] = {token};
+  config["added_tokens"] = json::array({token});
   const auto encoding = load(dir, config)->encode("x  <m>\t y", {false});
   EXPECT_EQ(pieces(encoding), (Pieces{"x", "<m>", "y"}));
   EXPECT_EQ(byte_spans(encoding), (Spans{{0, 1}, {1, 8}, {8, 9}}));
@@ -158,7 +158,7 @@ TEST(TokenizerJsonAddedTokens, SingleWordTokensDoNotMatchInsideWords) {
   auto token = added_token(5, "cat", false);
   token["single_word"] = true;
   token["normalized"] = false;
-  config["added_tokens"] = {token};
+  config["added_tokens"] = json::array({token});
   config["model"]["vocab"]["a"] = 0;
   const auto tokenizer = load(dir, config);
   EXPECT_EQ(pieces(tokenizer->encode("a cat b", {false})), (Pieces{"a", " ", "cat", " ", "b"}));
@@ -169,7 +169,7 @@ TEST(TokenizerJsonAddedTokens, NormalizedTokensAreMatchedAfterTheNormalizer) {
   TempDir dir;
   auto config = base_tokenizer(vocab_of({"x", " "}));
   config["normalizer"] = {{"type", "Lowercase"}};
-  config["added_tokens"] = {added_token(2, "hello", false)};
+  config["added_tokens"] = json::array({added_token(2, "hello", false)});
   const auto encoding = load(dir, config)->encode("x HELLO x", {false});
   EXPECT_EQ(encoding.ids(), (std::vector<std::int64_t>{0, 1, 2, 1, 0}));
   EXPECT_EQ(byte_spans(encoding)[2], (std::pair<std::int64_t, std::int64_t>{2, 7}));

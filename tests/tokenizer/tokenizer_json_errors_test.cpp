@@ -50,6 +50,19 @@ TEST(TokenizerJsonErrors, MalformedJsonNamesTheFile) {
   }
 }
 
+TEST(TokenizerJsonErrors, FileOverTheJsonLimitIsRefusedBeforeReading) {
+  TempDir dir;
+  write_text_file(dir / "tokenizer.json", "{}");
+  std::filesystem::resize_file(dir / "tokenizer.json", (256ull << 20) + 1);  // sparse
+  try {
+    load_tokenizer_json(dir / "tokenizer.json");
+    FAIL() << "no error";
+  } catch (const LimitError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("tokenizer.json: file is 268435457 bytes, more "
+                                                   "than the 268435456 bytes allowed"));
+  }
+}
+
 TEST(TokenizerJsonErrors, UnknownComponentTypesNameTheTypeAndTheSupportedOnes) {
   auto config = minimal();
   config["normalizer"] = {{"type", "Sequence"}, {"normalizers", {{{"type", "BertNormalizer"}}}}};
@@ -94,7 +107,7 @@ TEST(TokenizerJsonErrors, MergesNamingUnknownTokens) {
   config["model"]["merges"] = {"a b c"};
   EXPECT_THAT(load_error<FormatError>(config),
               ::testing::HasSubstr("merge 'a b c' must be two tokens separated by one space"));
-  config["model"]["merges"] = {json::array({"a"})};
+  config["model"]["merges"] = json::array({json::array({"a"})});
   EXPECT_THAT(load_error<FormatError>(config),
               ::testing::HasSubstr("a merge must be \"a b\" or [\"a\", \"b\"]"));
 }

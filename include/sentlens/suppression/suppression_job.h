@@ -14,7 +14,9 @@ namespace sentlens {
 
 struct SuppressionJob {
   std::filesystem::path model_dir;
-  std::optional<std::string> text;    // a text to tokenize, split and align, or ...
+  std::filesystem::path trace;        // a trace file: its tokens and sentences are used and the
+                                      // matrix is added to it as `suppression_kl`, or ...
+  std::optional<std::string> text;    // ... a text to tokenize, split and align, or ...
   TraceParameters alignment;          // ... how (splitter profile, BOS) for a text
   std::vector<std::int64_t> ids;      // ... the model input given directly
   std::vector<TokenRange> sentences;  // with the token ranges of its sentences

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sentlens/analysis/receivers.h"
+#include "sentlens/analysis/token_rhythm.h"
 #include "sentlens/text/alignment.h"
 #include "sentlens/text/splitter.h"
 
@@ -32,6 +33,11 @@ struct TraceParameters {
   std::int64_t min_chunk_chars = 10;  // splitter option (see SplitOptions)
   bool add_bos = true;                // BOS added by the tokenizer
   std::int64_t block_size = 256;      // query rows per attention block of the forward
+  bool token_rhythm = true;           // also accumulate the token rhythm (metrics.md §2, §3)
+  bool token_entropy = false;         // and the token entropy: needs the LM head's [T, V] logits
+                                      // in memory (our choice: opt-in, T·V floats is GiBs)
+  TokenRhythmOptions rhythm;          // response start (−1 = first sentence's first token at
+                                      // capture), W, FAI horizon
 };
 
 /// A trace of one text through one model.
@@ -49,6 +55,12 @@ struct Trace {
   std::int64_t num_layers = 0;
   std::int64_t num_heads = 0;
   std::vector<float> sentence_attention;  // [L, H, S, S] mean attention, sentence i -> j
+  TokenRhythm rhythm;  // per-head token statistics (empty when not captured, or an older file)
+  /// Attention suppression (metrics.md §1.8), added by `sentlens suppress --trace`: E[target,
+  /// suppressed] row-major [S, S]; empty when not computed.
+  std::vector<double> suppression_kl;
+  std::string suppression_profile;  // "clean" or "reference" when suppression_kl is present
+  double suppression_temperature = 0;
 
   std::int64_t num_tokens() const { return static_cast<std::int64_t>(tokens.size()); }
   std::int64_t num_sentences() const { return static_cast<std::int64_t>(sentences.size()); }
@@ -64,6 +76,9 @@ void write_trace(const Trace& trace, const std::filesystem::path& path);
 /// Reads a trace file; throws FormatError naming the file for an unknown schema version, missing
 /// or mis-shaped tensors, or inconsistent metadata.
 Trace read_trace(const std::filesystem::path& path);
+
+/// The UTF-8 text of each token (its byte span of the text; empty for BOS / special tokens).
+std::vector<std::string> token_texts(const Trace& trace);
 
 /// The trace's sentence matrices, for analyze_receivers (source = `source`).
 SentenceMatrices sentence_matrices(const Trace& trace, const std::string& source);

@@ -22,4 +22,9 @@ std::vector<std::pair<std::int64_t, std::int64_t>> parse_range_list(std::string_
 std::vector<std::int64_t> parse_index_set(std::string_view text, std::int64_t limit,
                                           std::string_view option);
 
+/// "3:1, 0:2" -> {{0, 2}, {3, 1}}: LAYER:HEAD pairs, sorted, without duplicates. Range checks
+/// against a model are the caller's.
+std::vector<std::pair<std::int64_t, std::int64_t>> parse_head_list(std::string_view text,
+                                                                   std::string_view option);
+
 }  // namespace sentlens

@@ -90,6 +90,24 @@ TEST(ModelConfig, MissingAndInvalidFilesAreConfigErrors) {
   EXPECT_NE(not_object.find("expected a JSON object"), std::string::npos) << not_object;
 }
 
+TEST(ModelConfig, FileOverTheJsonLimitIsALimitError) {
+  testing::TempDir dir;
+  testing::write_text_file(dir / "config.json", "{}");
+  std::filesystem::resize_file(dir / "config.json", (256ull << 20) + 1);  // sparse
+  auto message = error_of<LimitError>([&] { ModelConfig::from_file(dir / "config.json"); });
+  EXPECT_NE(
+      message.find("config.json: file is 268435457 bytes, more than the 268435456 bytes allowed"),
+      std::string::npos)
+      << message;
+}
+
+TEST(ModelConfig, NumberTooLargeForADoubleIsAFormatError) {
+  // Found by fuzzing: nlohmann reports it as out_of_range, which escaped as a non-sentlens error.
+  auto message = error_of<FormatError>(
+      [] { ModelConfig::from_json(R"({"model_type": 11111e1111131111111111})", "c.json"); });
+  EXPECT_EQ(message, "c.json: not valid JSON (number overflow parsing '11111e1111131111111111')");
+}
+
 TEST(ModelConfig, MissingOrWrongFieldsNameTheField) {
   auto missing = error_of<ConfigError>(
       [] { ModelConfig::from_json(R"({"model_type": "llama", "hidden_size": 64})", "c.json"); });

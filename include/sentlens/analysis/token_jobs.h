@@ -1,0 +1,47 @@
+// The `sentlens tokens` and `sentlens sinks` jobs: read a trace and analyse its token rhythm.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sentlens/analysis/sinks.h"
+#include "sentlens/analysis/token_rhythm.h"
+
+namespace sentlens {
+
+struct TokensJob {
+  std::filesystem::path trace;  // trace file with a token rhythm (sentlens trace)
+  TokenRoleOptions options;
+  bool middle_third = false;  // rank the heads of the paper's five middle-third layers (§2.2)
+};
+
+struct TokensReport {
+  std::string source;
+  std::vector<std::string> token_texts;  // [T]
+  TokenRhythmOptions rhythm_options;     // W, H_lo, H_hi, response start of the trace
+  std::vector<std::int64_t> layers;      // layers whose heads were ranked
+  TokenRoles roles;
+};
+
+/// Throws FormatError for an unreadable trace, InputError for a trace without token rhythm (older
+/// file or captured with --no-token-rhythm) or bad options.
+TokensReport run_tokens_job(const TokensJob& job);
+
+struct SinksJob {
+  std::filesystem::path trace;
+  SinkOptions options;
+};
+
+struct SinksReport {
+  std::string source;
+  std::vector<std::string> token_texts;  // [T]
+  std::int64_t num_layers = 0;
+  std::int64_t num_heads = 0;
+  SinkReport sinks;
+};
+
+SinksReport run_sinks_job(const SinksJob& job);
+
+}  // namespace sentlens

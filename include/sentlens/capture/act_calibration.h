@@ -1,0 +1,84 @@
+// ACT, the Attention Calibration Technique (metrics.md §3.1): an AttentionEditor that finds each
+// chosen head's sinks from its own map and moves (1 − β) of their mass, except the first sink's,
+// onto the other keys in proportion; and a job measuring its effect on perplexity.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sentlens/analysis/token_rhythm.h"
+#include "sentlens/model/hooks.h"
+#include "sentlens/model/model.h"
+
+namespace sentlens {
+
+struct ActOptions {
+  double threshold = 0.1;       // τ on c_j (§3.1 step 1, ACT THRES = 0.1)
+  double beta = 0.4;            // share of a sink's mass kept (§3.1 step 3, ACT BETA = 0.4)
+  bool keep_first_sink = true;  // leave the first sink (usually BOS) alone (§3.1 step 2)
+  std::vector<HeadRef> heads;   // (layer, head) pairs to calibrate; empty = none
+};
+
+/// The sinks one head had in the last forward: all keys with c_j > τ, and those calibrated.
+struct ActHeadSinks {
+  std::int64_t layer = 0;
+  std::int64_t head = 0;
+  std::vector<std::int64_t> sinks;       // ascending
+  std::vector<double> scores;            // c_j of each sink
+  std::vector<std::int64_t> calibrated;  // sinks minus the first when keep_first_sink
+};
+
+/// Calibrates the chosen heads' probabilities in place (after softmax, before ·V). c_j is the
+/// column sum over all T rows / (T − j), so a layer's block must hold the whole prefill
+/// (query_start 0, query_count = key_count = T): run with block_size ≥ T and no KV cache, as the
+/// reference does. Rows whose whole mass lies on the calibrated sinks are left as they are (the
+/// reference divides 0/0; our choice). Row 0 is left as is (reference).
+class ActCalibrator final : public AttentionEditor {
+ public:
+  explicit ActCalibrator(ActOptions options);
+
+  bool edits_layer(std::int64_t layer) const override;
+  void edit_probs(const AttentionBlock& block, torch::Tensor& probs) override;
+
+  /// Sinks of every calibrated head, in the order the heads were edited; cleared by clear().
+  const std::vector<ActHeadSinks>& sinks() const { return sinks_; }
+  void clear() { sinks_.clear(); }
+
+ private:
+  ActOptions options_;
+  std::vector<ActHeadSinks> sinks_;
+};
+
+/// Mean negative log-likelihood (nats per token) of ids[1..T) under `logits` [T, V] rows [0, T−1).
+double mean_negative_log_likelihood(const torch::Tensor& logits,
+                                    const std::vector<std::int64_t>& ids);
+
+struct CalibrationReport {
+  std::int64_t tokens = 0;
+  double nll_plain = 0;  // nats per predicted token
+  double nll_calibrated = 0;
+  double perplexity_plain = 0;
+  double perplexity_calibrated = 0;
+  std::vector<ActHeadSinks> sinks;
+};
+
+/// Runs the plain and the calibrated forward over `ids` (one block each) and compares them.
+/// Throws InputError for a head outside the model or fewer than 2 tokens.
+CalibrationReport calibrate_text(const Model& model, const std::vector<std::int64_t>& ids,
+                                 const ActOptions& options);
+
+/// The `sentlens calibrate` job.
+struct CalibrationJob {
+  std::filesystem::path model_dir;  // checkpoint folder (with its tokenizer)
+  std::string text;                 // text to score
+  ActOptions act;
+  bool add_bos = true;         // BOS added by the tokenizer
+  std::string device = "cpu";  // torch device string
+  int threads = 0;             // intra-op threads; 0 = all cores
+};
+
+CalibrationReport run_calibration_job(const CalibrationJob& job);
+
+}  // namespace sentlens

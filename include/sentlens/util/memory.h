@@ -1,0 +1,22 @@
+// Memory limits: requests whose size comes from the input (tokens T, sentences S) are checked
+// against the machine's memory before anything is allocated, so a huge input fails with a
+// LimitError that states the estimate instead of ending in the out-of-memory killer.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace sentlens {
+
+/// Bytes of physical memory of this machine (sysconf), or 0 when the system does not say.
+std::uint64_t physical_memory_bytes();
+
+/// Throws LimitError "WHAT needs about X GiB, more than the Y GiB LIMIT_NAME" when `bytes` exceeds
+/// `limit_bytes`. `bytes` is a double so that estimates of absurd inputs cannot overflow.
+void check_memory(double bytes, double limit_bytes, std::string_view what,
+                  std::string_view limit_name);
+
+/// check_memory against the physical memory of this machine (no check when it is unknown).
+void check_fits_in_memory(double bytes, std::string_view what);
+
+}  // namespace sentlens

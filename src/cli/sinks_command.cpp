@@ -1,0 +1,69 @@
+// `sentlens sinks`: attention sinks of every head of a trace (metrics.md §3).
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "sentlens/analysis/token_jobs.h"
+
+namespace sentlens::cli {
+
+void register_sinks_command(CLI::App& app) {
+  auto* command =
+      app.add_subcommand("sinks", "Attention sinks per head: first-token, punctuation, hidden");
+  struct Arguments {
+    SinksJob job;
+    std::string trace;
+    bool json = false;
+  };
+  auto arguments = std::make_shared<Arguments>();
+  command->add_option("trace", arguments->trace, "Trace file (sentlens trace)")->required();
+  command->add_option("--threshold", arguments->job.options.threshold, "τ on ACT's c_j")
+      ->capture_default_str();
+  command->add_flag("--json", arguments->json, "Print JSON on stdout");
+
+  command->callback([arguments] {
+    SinksJob job = arguments->job;
+    job.trace = arguments->trace;
+    const SinksReport report = run_sinks_job(job);
+    if (arguments->json) {
+      nlohmann::ordered_json json;
+      json["trace"] = report.source;
+      json["threshold"] = job.options.threshold;
+      json["heads"] = nlohmann::ordered_json::array();
+      for (const HeadSinkSummary& h : report.sinks.heads) {
+        json["heads"].push_back({{"layer", h.layer},
+                                 {"head", h.head},
+                                 {"first_token", h.first_token},
+                                 {"punctuation", h.punctuation},
+                                 {"hidden", h.hidden},
+                                 {"mass_share", h.mass_share}});
+      }
+      json["sinks"] = nlohmann::ordered_json::array();
+      for (const Sink& s : report.sinks.sinks) {
+        json["sinks"].push_back(
+            {{"layer", s.layer},
+             {"head", s.head},
+             {"position", s.position},
+             {"score", s.score},
+             {"kind", sink_kind_name(s.kind)},
+             {"text", report.token_texts[static_cast<std::size_t>(s.position)]}});
+      }
+      fmt::print("{}\n", json.dump(2));
+      return;
+    }
+    fmt::print("{}: {} layers x {} heads, τ = {}\n", report.source, report.num_layers,
+               report.num_heads, job.options.threshold);
+    fmt::print("layer head  first punct hidden  sink mass\n");
+    for (const HeadSinkSummary& h : report.sinks.heads)
+      fmt::print("{:5} {:4}  {:5} {:5} {:6}  {:9.4f}\n", h.layer, h.head, h.first_token,
+                 h.punctuation, h.hidden, h.mass_share);
+    for (const Sink& s : report.sinks.sinks) {
+      if (s.kind != SinkKind::kHidden) continue;
+      std::string text = report.token_texts[static_cast<std::size_t>(s.position)];
+      fmt::print("hidden sink: {}:{} position {} c = {:.4f} '{}'\n", s.layer, s.head, s.position,
+                 s.score, text);
+    }
+  });
+}
+
+}  // namespace sentlens::cli
