@@ -15,9 +15,8 @@
 #include <fmt/core.h>
 #include <torch/torch.h>
 
-#include "sentlens/io/safetensors.h"
+#include "random_checkpoint.h"
 #include "sentlens/model/model.h"
-#include "sentlens/model/tensor_io.h"
 
 namespace {
 
@@ -62,44 +61,6 @@ class NoOpObserver final : public sentlens::AttentionObserver {
  public:
   void observe(const sentlens::AttentionBlock&, const torch::Tensor&) override {}
 };
-
-// Writes a random-weight checkpoint of Qwen2.5-0.5B's shape (stored bf16, as Qwen ships it).
-std::filesystem::path write_qwen_shape_checkpoint(const std::filesystem::path& folder) {
-  std::filesystem::create_directories(folder);
-  const std::int64_t D = 896, I = 4864, V = 151936, L = 24, H = 14, KVH = 2, Dh = 64;
-  std::FILE* config = std::fopen((folder / "config.json").c_str(), "w");
-  fmt::print(config,
-             R"({{"model_type": "qwen2", "hidden_size": {}, "intermediate_size": {},
- "num_hidden_layers": {}, "num_attention_heads": {}, "num_key_value_heads": {},
- "vocab_size": {}, "max_position_embeddings": 32768, "rms_norm_eps": 1e-6,
- "rope_theta": 1000000.0, "tie_word_embeddings": true, "torch_dtype": "bfloat16"}})",
-             D, I, L, H, KVH, V);
-  std::fclose(config);
-  torch::manual_seed(0);
-  sentlens::SafetensorsWriter writer;
-  auto add = [&](const std::string& name, std::vector<std::int64_t> shape, double scale) {
-    sentlens::add_tensor(writer, name, (torch::randn(shape) * scale).to(torch::kBFloat16));
-  };
-  add("model.embed_tokens.weight", {V, D}, 0.02);
-  add("model.norm.weight", {D}, 1.0);
-  for (std::int64_t l = 0; l < L; ++l) {
-    const std::string p = fmt::format("model.layers.{}.", l);
-    add(p + "input_layernorm.weight", {D}, 1.0);
-    add(p + "post_attention_layernorm.weight", {D}, 1.0);
-    add(p + "self_attn.q_proj.weight", {H * Dh, D}, 0.02);
-    add(p + "self_attn.q_proj.bias", {H * Dh}, 0.02);
-    add(p + "self_attn.k_proj.weight", {KVH * Dh, D}, 0.02);
-    add(p + "self_attn.k_proj.bias", {KVH * Dh}, 0.02);
-    add(p + "self_attn.v_proj.weight", {KVH * Dh, D}, 0.02);
-    add(p + "self_attn.v_proj.bias", {KVH * Dh}, 0.02);
-    add(p + "self_attn.o_proj.weight", {D, H * Dh}, 0.02);
-    add(p + "mlp.gate_proj.weight", {I, D}, 0.02);
-    add(p + "mlp.up_proj.weight", {I, D}, 0.02);
-    add(p + "mlp.down_proj.weight", {D, I}, 0.02);
-  }
-  writer.write(folder / "model.safetensors");
-  return folder;
-}
 
 void bench_model(const std::string& label, const std::filesystem::path& folder, std::int64_t T,
                  int repeats, double limit_gflops) {
@@ -178,7 +139,8 @@ int main(int argc, char** argv) {
     const auto folder =
         std::filesystem::temp_directory_path() / "sentlens-bench-qwen2.5-0.5b-shape";
     if (!std::filesystem::exists(folder / "model.safetensors")) {
-      const double write_time = seconds([&] { write_qwen_shape_checkpoint(folder); });
+      const double write_time =
+          seconds([&] { sentlens::bench::write_random_qwen_checkpoint(folder); });
       fmt::print("wrote random-weight Qwen2.5-0.5B-shape checkpoint to {} in {:.1f} s\n",
                  folder.string(), write_time);
     }

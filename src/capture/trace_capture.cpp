@@ -8,6 +8,7 @@
 
 #include "sentlens/capture/sentence_pooling.h"
 #include "sentlens/capture/token_rhythm_observer.h"
+#include "sentlens/model/device.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -18,15 +19,26 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
+SplitOptions split_options(const TraceParameters& parameters) {
+  SplitOptions options;
+  options.profile = parameters.profile;
+  options.think_region = parameters.think_region;
+  options.min_chunk_chars = parameters.min_chunk_chars;
+  return options;
+}
+
 AlignedText align_text(const Tokenizer& tokenizer, const std::string& text,
                        const TraceParameters& parameters) {
   SENTLENS_CHECK(!text.empty(), InputError, "empty input: the text has no characters");
+  return align_sentences(tokenizer, text, split_sentences(text, split_options(parameters)),
+                         parameters);
+}
+
+AlignedText align_sentences(const Tokenizer& tokenizer, const std::string& text, SplitResult split,
+                            const TraceParameters& parameters) {
+  SENTLENS_CHECK(!text.empty(), InputError, "empty input: the text has no characters");
   AlignedText aligned;
-  SplitOptions split_options;
-  split_options.profile = parameters.profile;
-  split_options.think_region = parameters.think_region;
-  split_options.min_chunk_chars = parameters.min_chunk_chars;
-  aligned.split = split_sentences(text, split_options);
+  aligned.split = std::move(split);
   SENTLENS_CHECK(!aligned.split.sentences.empty(), InputError,
                  "the text has no sentence ({} profile): the splitter found no sentence boundary "
                  "in the part it splits",
@@ -53,7 +65,13 @@ AlignedText align_text(const Tokenizer& tokenizer, const std::string& text,
 
 Trace capture_trace(const Model& model, const Tokenizer& tokenizer, const std::string& text,
                     const TraceParameters& parameters) {
-  AlignedText aligned = align_text(tokenizer, text, parameters);
+  return capture_aligned(model, tokenizer, text, align_text(tokenizer, text, parameters),
+                         parameters);
+}
+
+Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std::string& text,
+                      const AlignedText& aligned, const TraceParameters& parameters,
+                      const std::vector<AttentionObserver*>& extra_observers) {
   const std::vector<std::int64_t> ids = aligned.encoding.ids();
   SentencePoolingObserver pooling(aligned.sentence_tokens, parameters.profile);
   // One pass for everything: the token rhythm accumulators ride on the same forward.
@@ -71,6 +89,7 @@ Trace capture_trace(const Model& model, const Tokenizer& tokenizer, const std::s
     rhythm_observer.emplace(rhythm);
     options.observers.push_back(&*rhythm_observer);
   }
+  options.observers.insert(options.observers.end(), extra_observers.begin(), extra_observers.end());
   torch::NoGradGuard no_grad;
   const ForwardResult result =
       model.forward(torch::tensor(ids, torch::kInt64).to(model.device()), options);
@@ -107,13 +126,7 @@ TraceSummary run_trace_job(const TraceJob& job) {
                  job.parameters.block_size);
   TraceSummary summary;
   auto start = std::chrono::steady_clock::now();
-  torch::Device device = torch::kCPU;
-  try {
-    device = torch::Device(job.device);
-  } catch (const std::exception&) {
-    throw InputError(
-        fmt::format("--device: '{}' is not a torch device (e.g. cpu, cuda, cuda:1)", job.device));
-  }
+  const torch::Device device = parse_device(job.device);
   const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads});
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
   summary.load_seconds = seconds_since(start);

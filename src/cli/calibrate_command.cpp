@@ -4,9 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "cli/input_text.h"
 #include "sentlens/capture/act_calibration.h"
 #include "sentlens/util/parse_lists.h"
+#include "util/check.h"
 
 namespace sentlens::cli {
 
@@ -15,36 +17,46 @@ void register_calibrate_command(CLI::App& app) {
       "calibrate", "ACT: calibrate attention sinks of chosen heads and compare perplexity");
   struct Arguments {
     CalibrationJob job;
-    std::string text, text_file, heads;
+    std::string text, text_file, heads, profile = "clean", out;
     bool no_bos = false, json = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  command->add_option("--model", arguments->job.model_dir, "Checkpoint folder")->required();
-  auto* text = command->add_option("--text", arguments->text, "Text to score");
-  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
-  text->excludes(text_file);
+  add_model_option(*command, arguments->job.model_dir);
+  add_text_options(*command, arguments->text, arguments->text_file, "Text to score");
   command->add_option("--heads", arguments->heads, "Heads to calibrate, LAYER:HEAD,...")
       ->required();
   command->add_option("--beta", arguments->job.act.beta, "Share of sink mass kept")
       ->capture_default_str();
   command->add_option("--threshold", arguments->job.act.threshold, "τ on c_j")
       ->capture_default_str();
-  command->add_flag("--no-bos", arguments->no_bos, "Do not add the tokenizer's BOS token");
-  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
-  command->add_option("--device", arguments->job.device, "Torch device (cpu, cuda, cuda:1)")
-      ->capture_default_str();
-  command->add_flag("--json", arguments->json, "Print JSON on stdout");
+  add_profile_option(*command, arguments->profile,
+                     "clean, or reference (the original ACT code: earliest sink kept, "
+                     "prefill-only arithmetic, [0,0] = 1, 0/0 rows, float16)");
+  add_no_bos_flag(*command, arguments->no_bos);
+  add_threads_option(*command, arguments->job.threads);
+  add_device_option(*command, arguments->job.device);
+  command->add_option("--out", arguments->out,
+                      "Write the calibration (sinks and c_j per head, per-token NLL) to this "
+                      ".safetensors file");
+  add_json_flag(*command, arguments->json);
 
   command->callback([arguments] {
     CalibrationJob job = arguments->job;
     job.text = read_input_text(arguments->text, arguments->text_file);
     job.act.heads = parse_head_list(arguments->heads, "--heads");
     job.add_bos = !arguments->no_bos;
+    if (arguments->profile == "reference") {
+      job.act = act_reference_profile(job.act);
+    } else {
+      SENTLENS_CHECK(arguments->profile == "clean", InputError,
+                     "--profile: unknown profile '{}', expected 'clean' or 'reference'",
+                     arguments->profile);
+    }
     const CalibrationReport report = run_calibration_job(job);
+    if (!arguments->out.empty()) write_calibration(report, job.act, arguments->out);
     if (arguments->json) {
       nlohmann::ordered_json json{{"tokens", report.tokens},
+                                  {"profile", arguments->profile},
                                   {"beta", job.act.beta},
                                   {"threshold", job.act.threshold},
                                   {"nll_plain", report.nll_plain},

@@ -16,5 +16,8 @@ void register_tokenize_command(CLI::App& app);
 void register_tokens_command(CLI::App& app);
 void register_sinks_command(CLI::App& app);
 void register_calibrate_command(CLI::App& app);
+void register_analyze_command(CLI::App& app);
+void register_report_command(CLI::App& app);
+void register_export_ta_command(CLI::App& app);
 
 }  // namespace sentlens::cli

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "cli/input_text.h"
 #include "sentlens/model/forward_job.h"
 #include "sentlens/util/parse_lists.h"
@@ -19,27 +20,23 @@ void register_forward_command(CLI::App& app) {
     bool no_bos = false, json = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  command->add_option("--model", arguments->model_dir, "Checkpoint folder")->required();
-  auto* text = command->add_option("--text", arguments->text, "Text to tokenize and run");
-  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
+  add_model_option(*command, arguments->model_dir);
+  const TextOptions text =
+      add_text_options(*command, arguments->text, arguments->text_file, "Text to tokenize and run");
   auto* ids = command->add_option("--ids", arguments->ids, "Comma-separated token ids, e.g. 1,2,3");
-  text->excludes(text_file)->excludes(ids);
-  text_file->excludes(ids);
-  command->add_flag("--no-bos", arguments->no_bos, "Do not add the tokenizer's BOS token");
+  text.text->excludes(ids);
+  text.text_file->excludes(ids);
+  add_no_bos_flag(*command, arguments->no_bos);
   command->add_flag("--attention", arguments->job.save_attention,
                     "Save `attentions` F32 [L, H, T, T] (memory grows as T²)");
   command->add_flag("--hidden", arguments->job.save_hidden,
                     "Save `hidden` F32 [T, D], the final normed hidden states");
-  command->add_option("--block-size", arguments->job.block_size, "Query rows per attention block")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
-  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
+  add_block_size_option(*command, arguments->job.block_size);
+  add_threads_option(*command, arguments->job.threads);
   command->add_flag("--allow-longer", arguments->job.allow_longer,
                     "Allow more tokens than max_position_embeddings");
   command->add_option("--out", arguments->out, "Output .safetensors file")->required();
-  command->add_flag("--json", arguments->json, "Print a JSON summary on stdout");
+  add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
 
   command->callback([arguments] {
     ForwardJob job = arguments->job;

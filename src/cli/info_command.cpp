@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "sentlens/model/model.h"
 
 namespace sentlens::cli {
@@ -11,9 +12,8 @@ void register_info_command(CLI::App& app) {
   auto* command = app.add_subcommand("info", "Describe a Hugging Face checkpoint folder");
   auto model_dir = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  command->add_option("--model", *model_dir, "Checkpoint folder (config.json + safetensors)")
-      ->required();
-  command->add_flag("--json", *json, "Print one JSON object instead of a table");
+  add_model_option(*command, *model_dir, "Checkpoint folder (config.json + safetensors)");
+  add_json_flag(*command, *json, "Print one JSON object instead of a table");
   command->callback([model_dir, json] {
     const Model model = Model::load(*model_dir, LoadOptions{torch::kCPU, 1});
     const ModelConfig& config = model.config();

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     sentlens::set_log_level(verbose ? sentlens::LogLevel::kDebug : sentlens::LogLevel::kWarning);
   });
 
+  sentlens::cli::register_analyze_command(app);
   sentlens::cli::register_info_command(app);
   sentlens::cli::register_forward_command(app);
   sentlens::cli::register_suppress_command(app);
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   sentlens::cli::register_tokens_command(app);
   sentlens::cli::register_sinks_command(app);
   sentlens::cli::register_calibrate_command(app);
+  sentlens::cli::register_report_command(app);
+  sentlens::cli::register_export_ta_command(app);
 
   try {
     app.parse(argc, argv);

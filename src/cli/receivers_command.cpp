@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "sentlens/analysis/receivers_job.h"
 #include "sentlens/text/splitter.h"
 #include "sentlens/util/parse_lists.h"
@@ -26,10 +27,8 @@ void register_receivers_command(CLI::App& app) {
       "--attention", arguments->attention,
       "Safetensors files with `attn` [L, H, T, T] and `boundaries` I64 [S, 2] instead of traces");
   traces->excludes(attention);
-  command
-      ->add_option("--profile", arguments->profile,
-                   "Pooling of --attention files: clean, or reference (T-1 clamp, empty = 0)")
-      ->capture_default_str();
+  add_profile_option(*command, arguments->profile,
+                     "Pooling of --attention files: clean, or reference (T-1 clamp, empty = 0)");
   command->add_flag("--strict", arguments->job.import.strict,
                     "Reject --attention maps that are not row-stochastic or not causal");
   command
@@ -51,7 +50,7 @@ void register_receivers_command(CLI::App& app) {
                    "Broadcasting sentences listed per trace")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
-  command->add_flag("--json", arguments->json, "Print JSON on stdout");
+  add_json_flag(*command, arguments->json);
   command->add_option("--out", arguments->out,
                       "Write every intermediate (keys of the golden oracle files) to this file");
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "sentlens/analysis/token_jobs.h"
 
 namespace sentlens::cli {
@@ -19,7 +20,7 @@ void register_sinks_command(CLI::App& app) {
   command->add_option("trace", arguments->trace, "Trace file (sentlens trace)")->required();
   command->add_option("--threshold", arguments->job.options.threshold, "τ on ACT's c_j")
       ->capture_default_str();
-  command->add_flag("--json", arguments->json, "Print JSON on stdout");
+  add_json_flag(*command, arguments->json);
 
   command->callback([arguments] {
     SinksJob job = arguments->job;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "cli/input_text.h"
 #include "sentlens/text/splitter.h"
 
@@ -35,17 +36,13 @@ void register_split_command(CLI::App& app) {
     bool json = false, whole_text = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  auto* text = command->add_option("--text", arguments->text, "Text to split");
-  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
-  text->excludes(text_file);
-  command
-      ->add_option("--profile", arguments->profile,
-                   "clean (exact spans, keeps the tail) or reference (original code, quirks "
-                   "included)")
-      ->capture_default_str();
+  add_text_options(*command, arguments->text, arguments->text_file, "Text to split");
+  add_profile_option(*command, arguments->profile,
+                     "clean (exact spans, keeps the tail) or reference (original code, quirks "
+                     "included)");
   command->add_flag("--whole-text", arguments->whole_text,
                     "Split the whole text, ignoring <think> ... </think>");
-  command->add_flag("--json", arguments->json, "Print JSON on stdout");
+  add_json_flag(*command, arguments->json);
 
   command->callback([arguments] {
     const std::string input = read_input_text(arguments->text, arguments->text_file);

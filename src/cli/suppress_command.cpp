@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "cli/input_text.h"
 #include "sentlens/error.h"
 #include "sentlens/suppression/suppression_job.h"
@@ -41,9 +42,9 @@ void register_suppress_command(CLI::App& app) {
     bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  command->add_option("--model", arguments->model_dir, "Checkpoint folder")->required();
-  auto* text = command->add_option("--text", arguments->text, "Text to tokenize and split");
-  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
+  add_model_option(*command, arguments->model_dir);
+  const auto [text, text_file] = add_text_options(*command, arguments->text, arguments->text_file,
+                                                  "Text to tokenize and split");
   auto* ids =
       command->add_option("--ids", arguments->ids, "Comma-separated token ids of the input");
   auto* boundaries =
@@ -53,15 +54,13 @@ void register_suppress_command(CLI::App& app) {
       "--trace", arguments->trace,
       "A trace file (sentlens trace): use its tokens and sentences and add the matrix to it");
   trace->excludes(text)->excludes(text_file)->excludes(ids);
-  text->excludes(text_file)->excludes(ids);
+  text->excludes(ids);
   text_file->excludes(ids);
   ids->needs(boundaries);
   boundaries->needs(ids);
-  command
-      ->add_option("--profile", arguments->profile,
-                   "clean (exact KL over the vocabulary) or reference (the original code's "
-                   "top-p KL and masking)")
-      ->capture_default_str()
+  add_profile_option(*command, arguments->profile,
+                     "clean (exact KL over the vocabulary) or reference (the original code's "
+                     "top-p KL and masking)")
       ->check(CLI::IsMember({"clean", "reference"}));
   command
       ->add_option("--temperature", arguments->job.options.temperature,
@@ -77,21 +76,15 @@ void register_suppress_command(CLI::App& app) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1024}));
   command->add_flag("--no-prefix-reuse", arguments->no_prefix_reuse,
                     "Run every suppression from the first token (slower; for comparison)");
-  command
-      ->add_option("--block-size", arguments->job.options.block_size,
-                   "Query rows per attention block")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
-  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
+  add_block_size_option(*command, arguments->job.options.block_size);
+  add_threads_option(*command, arguments->job.threads);
   command->add_option("--out", arguments->out,
                       "Write kl_matrix F64 [S, S], token_kl F64 [S, T], boundaries, ids");
   command->add_option("--export-ta", arguments->export_ta,
                       "Write step_importance_supp.json (thought-anchors.com layout)");
   command->add_flag("--row-centred", arguments->row_centred,
                     "Print the paper's row-centred matrix (sources before targets only)");
-  command->add_flag("--json", arguments->json, "Print the matrix as JSON on stdout");
+  add_json_flag(*command, arguments->json, "Print the matrix as JSON on stdout");
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
 
   command->callback([arguments] {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "cli/input_text.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/util/parse_lists.h"
@@ -87,11 +88,11 @@ void register_tokenize_command(CLI::App& app) {
   auto* text = command->add_option("--text", args->text, "Text to tokenize");
   auto* text_file = command->add_option("--text-file", args->text_file, "File with the text");
   auto* decode = command->add_option("--decode", args->decode, "Comma-separated ids to decode");
-  command->add_flag("--no-bos", args->no_bos,
-                    "Do not add BOS or other special tokens of the tokenizer's template");
-  command->add_flag("--json", args->json,
-                    "Print one JSON object {\"ids\": [...], \"tokens\": [{id, piece, byte_start, "
-                    "byte_end, char_start, char_end}]}");
+  add_no_bos_flag(*command, args->no_bos,
+                  "Do not add BOS or other special tokens of the tokenizer's template");
+  add_json_flag(*command, args->json,
+                "Print one JSON object {\"ids\": [...], \"tokens\": [{id, piece, byte_start, "
+                "byte_end, char_start, char_end}]}");
   auto* source = command->add_option_group("source", "Where the tokenizer comes from");
   source->add_option(model);
   source->add_option(tokenizer);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "sentlens/analysis/token_jobs.h"
 #include "sentlens/util/parse_lists.h"
 
@@ -70,7 +71,7 @@ void register_tokens_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--seed", options.seed, "Seed of the shuffled baseline")
       ->capture_default_str();
-  command->add_flag("--json", arguments->json, "Print JSON on stdout");
+  add_json_flag(*command, arguments->json);
 
   command->callback([arguments] {
     TokensJob job = arguments->job;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "cli/input_text.h"
 #include "sentlens/capture/trace_capture.h"
 
@@ -17,27 +18,16 @@ void register_trace_command(CLI::App& app) {
     bool no_bos = false, whole_text = false, json = false, no_rhythm = false, entropy = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  command->add_option("--model", arguments->job.model_dir, "Checkpoint folder")->required();
-  auto* text = command->add_option("--text", arguments->text, "Text to trace");
-  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
-  text->excludes(text_file);
-  command
-      ->add_option("--profile", arguments->profile,
-                   "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)")
-      ->capture_default_str();
+  add_model_option(*command, arguments->job.model_dir);
+  add_text_options(*command, arguments->text, arguments->text_file, "Text to trace");
+  add_profile_option(*command, arguments->profile,
+                     "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)");
   command->add_flag("--whole-text", arguments->whole_text,
                     "Split the whole text, ignoring <think> ... </think>");
-  command->add_flag("--no-bos", arguments->no_bos, "Do not add the tokenizer's BOS token");
-  command
-      ->add_option("--block-size", arguments->job.parameters.block_size,
-                   "Query rows per attention block")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
-  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
-  command->add_option("--device", arguments->job.device, "Torch device (cpu, cuda, cuda:1)")
-      ->capture_default_str();
+  add_no_bos_flag(*command, arguments->no_bos);
+  add_block_size_option(*command, arguments->job.parameters.block_size);
+  add_threads_option(*command, arguments->job.threads);
+  add_device_option(*command, arguments->job.device);
   auto& rhythm = arguments->job.parameters.rhythm;
   command
       ->add_option("--response-start", rhythm.response_start,
@@ -61,7 +51,7 @@ void register_trace_command(CLI::App& app) {
   command->add_flag("--entropy", arguments->entropy,
                     "Also save the token entropy (computes the [T, V] logits)");
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)")->required();
-  command->add_flag("--json", arguments->json, "Print a JSON summary on stdout");
+  add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
 
   command->callback([arguments] {
     TraceJob job = arguments->job;

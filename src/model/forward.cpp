@@ -2,6 +2,7 @@
 // blocks of query rows and handed to editors and observers (see hooks.h for the contract).
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <torch/torch.h>
 
@@ -48,6 +49,27 @@ torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const to
   return linear(activated, layer.down_weight, layer.down_bias);
 }
 
+// Token rows per MLP chunk. The MLP's intermediates ([rows, 2·I] and two [rows, I]) are the
+// largest temporaries of a long forward (8192 tokens of Qwen2.5-0.5B: 0.6 GiB), so longer inputs
+// run it in chunks of this many rows (40 MB there); rows are independent and GEMMs of 1024 rows
+// run at full speed. Inputs of at most this many rows run in one piece, as before.
+constexpr std::int64_t kMlpChunkRows = 1024;
+
+torch::Tensor chunked_mlp(const ModelConfig& config, const LayerWeights& layer,
+                          const torch::Tensor& x) {
+  const std::int64_t rows = x.numel() / x.size(-1);
+  if (rows <= kMlpChunkRows) return mlp(config, layer, x);
+  const auto flat = x.reshape({rows, x.size(-1)});
+  std::vector<torch::Tensor> parts;
+  for (std::int64_t row = 0; row < rows; row += kMlpChunkRows) {
+    parts.push_back(mlp(config, layer, flat.narrow(0, row, std::min(kMlpChunkRows, rows - row))));
+  }
+  return torch::cat(parts).view(x.sizes());
+}
+
+// Bytes of one [N, H, rows, keys] float32 tensor of an attention block, at most (our choice).
+constexpr std::int64_t kBlockBytes = std::int64_t{32} << 20;
+
 // Everything one layer's attention needs besides the weights.
 struct AttentionContext {
   const ModelConfig& config;
@@ -66,7 +88,12 @@ torch::Tensor blockwise_attention(const AttentionContext& context, const torch::
   const ModelConfig& config = context.config;
   const std::int64_t N = q.size(0), H = q.size(1), T = q.size(2), Dh = q.size(3);
   const std::int64_t KVH = config.num_kv_heads, G = config.kv_group_size();
-  const std::int64_t block_size = std::max<std::int64_t>(1, context.options.block_size);
+  // Rows per block: the option, lowered for long inputs so that one [N, H, rows, keys] float32
+  // tensor stays within kBlockBytes (a block's scores, probabilities and the observers' temporaries
+  // are several such tensors: at 256 rows x 8192 keys x 14 heads each is 113 MiB).
+  const std::int64_t block_size = std::max<std::int64_t>(
+      1, std::min(context.options.block_size,
+                  kBlockBytes / (4 * N * H * std::max<std::int64_t>(1, context.past + T))));
   const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
   const auto window = config.sliding_window_applies(context.layer) ? *config.sliding_window : 0;
   auto output = torch::empty({N, H, T, Dh}, q.options());
@@ -85,7 +112,8 @@ torch::Tensor blockwise_attention(const AttentionContext& context, const torch::
     auto scores =
         torch::matmul(q_block, k_block.transpose(-1, -2)).mul_(scale).view({N, H, rows, key_count});
 
-    auto query_positions = torch::arange(query_start, key_count, index_options).unsqueeze(1);
+    auto query_positions =
+        torch::arange(query_start, query_start + rows, index_options).unsqueeze(1);
     auto key_positions = torch::arange(0, key_count, index_options).unsqueeze(0);
     auto distance = query_positions - key_positions;  // [rows, key_count]
     auto masked = distance < 0;
@@ -174,10 +202,10 @@ void check_ids(const ModelConfig& config, const std::filesystem::path& directory
 }
 
 // Peak bytes of one forward in float32, estimated before anything is allocated: the residual stream
-// and its per-layer temporaries (about 6 x [N, T, D] plus the MLP's 3 x [N, T, I]), the keys and
-// values ([2, N, past + T, KVH, Dh] per layer kept: every layer with a cache, else one), one
-// attention block's scores and probabilities (2 x [N, H, block, past + T]) and the logits [N, T,
-// V].
+// and its per-layer temporaries (about 6 x [N, T, D] plus the MLP's 3 x [rows, I] per chunk), the
+// keys and values ([2, N, past + T, KVH, Dh] per layer kept: every layer with a cache, else one),
+// one attention block's scores and probabilities (2 x [N, H, block, past + T]) and the logits [N,
+// T, V].
 double estimate_forward_bytes(const ModelConfig& config, std::int64_t N, std::int64_t past,
                               std::int64_t T, const ForwardOptions& options) {
   const double n = static_cast<double>(N), t = static_cast<double>(T);
@@ -186,7 +214,8 @@ double estimate_forward_bytes(const ModelConfig& config, std::int64_t N, std::in
       static_cast<double>(std::max<std::int64_t>(1, std::min(options.block_size, T)));
   const double layers_kept =
       options.cache != nullptr ? static_cast<double>(config.num_layers) : 1.0;
-  double floats = n * t * (6.0 * config.hidden_size + 3.0 * config.intermediate_size);
+  const double mlp_rows = std::min(n * t, static_cast<double>(kMlpChunkRows));
+  double floats = n * t * 6.0 * config.hidden_size + mlp_rows * 3.0 * config.intermediate_size;
   floats += layers_kept * 2.0 * n * keys * config.num_kv_heads * config.head_dim;
   floats += 2.0 * n * config.num_heads * block * keys;
   if (options.compute_logits) floats += n * t * config.vocab_size;
@@ -196,7 +225,8 @@ double estimate_forward_bytes(const ModelConfig& config, std::int64_t N, std::in
 }  // namespace
 
 ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOptions& options) const {
-  torch::NoGradGuard no_grad;
+  std::optional<torch::NoGradGuard> no_grad;
+  if (!options.enable_grad) no_grad.emplace();
   const ModelConfig& config = config_;
   const ModelWeights& weights = *weights_;
   SENTLENS_CHECK(input_ids.defined() && (input_ids.dim() == 1 || input_ids.dim() == 2), InputError,
@@ -257,13 +287,18 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
       }
       cache->set_layer(l, keys, values);
     }
-    AttentionContext context{
-        config, options, l, past, any_observer(options, l), any_editor(options, l)};
+    AttentionContext context{config,
+                             options,
+                             l,
+                             past,
+                             any_observer(options, l),
+                             any_editor(options, l),
+                             any_editor_needs_all_keys(options, l)};
     auto attended = blockwise_attention(context, q.contiguous(), keys, values);  // [N, H, T, Dh]
     auto merged = attended.transpose(1, 2).reshape({N, T, H * Dh});
     hidden = hidden + linear(merged, layer.o_weight, layer.o_bias);
-    hidden = hidden +
-             mlp(config, layer, norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias));
+    hidden = hidden + chunked_mlp(config, layer,
+                                  norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias));
   }
   for (auto* observer : options.observers) observer->end_forward();
 

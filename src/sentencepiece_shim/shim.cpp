@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+namespace sentencepiece::logging {
+void SetMinLogLevel(int level);  // exported by libsentencepiece (common.h is not installed)
+}  // namespace sentencepiece::logging
+
 namespace {
 void set_error(char* error, std::size_t error_size, const std::string& message) {
   if (error == nullptr || error_size == 0) return;
@@ -94,8 +98,12 @@ int sentlens_spm_special_id(void* handle, int kind) {
 }
 
 // Trains a model with sentencepiece's trainer; `arguments` as for spm_train
-// ("--input=... --model_prefix=... ...").
+// ("--input=... --model_prefix=... ..."). The trainer's log is silenced: it writes to std::cerr,
+// which a module loaded with RTLD_DEEPBIND may see uninitialised (the program's copy-relocated
+// std::cerr is the initialised one), and the first message would crash. Errors come back in
+// `error`.
 int sentlens_spm_train(const char* arguments, char* error, std::size_t error_size) {
+  sentencepiece::logging::SetMinLogLevel(3);  // FATAL only
   auto status = sentencepiece::SentencePieceTrainer::Train(arguments);
   if (!status.ok()) {
     set_error(error, error_size, status.ToString());

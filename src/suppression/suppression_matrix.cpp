@@ -195,23 +195,6 @@ std::vector<double> row_centred(const std::vector<double>& kl_matrix, std::int64
   return centred;
 }
 
-std::string thought_anchors_suppression_json(const std::vector<double>& kl_matrix,
-                                             std::int64_t num_sentences) {
-  const auto S = num_sentences;
-  SENTLENS_CHECK(static_cast<std::int64_t>(kl_matrix.size()) == S * S, InputError,
-                 "matrix has {} cells, expected {} x {}", kl_matrix.size(), S, S);
-  nlohmann::ordered_json sources = nlohmann::ordered_json::array();
-  for (std::int64_t source = 0; source < S; ++source) {
-    nlohmann::ordered_json impacts = nlohmann::ordered_json::array();
-    for (std::int64_t target = source + 1; target < S; ++target) {
-      const double value = kl_matrix[static_cast<std::size_t>(target * S + source)];
-      impacts.push_back({{"target_chunk_idx", target},
-                         {"importance_score", std::isnan(value) ? nlohmann::ordered_json(nullptr)
-                                                                : nlohmann::ordered_json(value)}});
-    }
-    sources.push_back({{"source_chunk_idx", source}, {"target_impacts", impacts}});
-  }
-  return sources.dump(2);
-}
+// thought_anchors_suppression_json lives in sentlens_core: src/report/thought_anchors.cpp.
 
 }  // namespace sentlens

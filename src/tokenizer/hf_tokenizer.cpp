@@ -62,12 +62,11 @@ class HfTokenizer final : public Tokenizer {
   }
 
   Encoding encode(std::string_view text, const EncodeOptions& options) const override {
+    check_encode_size(text.size());
     const auto invalid = find_invalid_utf8(text);
     SENTLENS_CHECK(invalid < 0, InputError,
                    "text is not valid UTF-8 (invalid byte 0x{:02X} at byte offset {})",
                    invalid < 0 ? 0 : static_cast<unsigned char>(text[invalid]), invalid);
-    SENTLENS_CHECK(text.size() < (std::size_t{1} << 31), LimitError,
-                   "text of {} bytes is too long to tokenize at once (at most 2 GiB)", text.size());
     std::vector<Token> tokens;
     if (options.add_special_tokens) {
       for (auto id : parts_.special_template.before) tokens.push_back(special(id, 0));

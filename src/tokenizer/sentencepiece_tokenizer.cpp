@@ -18,6 +18,12 @@ std::vector<std::int64_t> Encoding::ids() const {
   return result;
 }
 
+void check_encode_size(std::size_t bytes) {
+  SENTLENS_CHECK(bytes <= kMaxEncodeBytes, LimitError,
+                 "text of {} bytes is too long to tokenize at once (at most {} bytes)", bytes,
+                 kMaxEncodeBytes);
+}
+
 namespace {
 
 // Whether to add BOS, from tokenizer_config.json beside the model (Llama tokenizers default to
@@ -52,6 +58,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   SentencePieceTokenizer& operator=(const SentencePieceTokenizer&) = delete;
 
   Encoding encode(std::string_view text, const EncodeOptions& options) const override {
+    check_encode_size(text.size());
     const auto invalid = find_invalid_utf8(text);
     SENTLENS_CHECK(invalid < 0, InputError, "text is not valid UTF-8 (invalid byte at offset {})",
                    invalid);

@@ -6,22 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "sentlens/tokenizer/utf8.h"
+
 namespace sentlens::hf {
 
-/// Length in bytes of the UTF-8 sequence led by `lead` (1 for a stray continuation byte).
-inline std::size_t utf8_sequence_length(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xF0) return 4;
-  if (lead >= 0xE0) return 3;
-  if (lead >= 0xC0) return 2;
-  return 1;
-}
-
-/// The code point starting at text[i] of valid UTF-8 text; its length goes to `length`.
-char32_t decode_code_point(std::string_view text, std::size_t i, std::size_t* length);
-
-/// Appends the UTF-8 form of `code_point`.
-void append_utf8(std::string& out, char32_t code_point);
+// The shared UTF-8 helpers (sentlens/tokenizer/utf8.h), under the names this backend uses.
+using ::sentlens::append_utf8;
+using ::sentlens::decode_code_point;
+using ::sentlens::utf8_sequence_length;
 
 /// Whether JavaScript's String.prototype.trim() removes `c`: the WhiteSpace and LineTerminator
 /// productions of ECMAScript (Zs, tab, VT, FF, U+FEFF, LF, CR, U+2028, U+2029).

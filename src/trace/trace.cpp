@@ -24,6 +24,35 @@ constexpr const char* kTraceKey = "sentlens.trace";
 
 using Pairs = std::vector<std::array<std::int64_t, 2>>;
 
+// A metadata integer. nlohmann's get<std::int64_t>() casts a floating-point value (5.1e+53) to
+// the integer type, which is undefined behaviour out of its range (found by fuzzing), so only
+// JSON integers are taken. The InputError becomes "FILE: bad trace metadata: …" in read_trace.
+std::int64_t integer_value(const nlohmann::json& value, const std::string& what) {
+  SENTLENS_CHECK(value.is_number_integer(), InputError, "{} must be an integer, found {}", what,
+                 value.dump());
+  return value.get<std::int64_t>();
+}
+
+std::int64_t metadata_integer(const nlohmann::json& object, const char* key) {
+  return integer_value(object.at(key), key);
+}
+
+// A list of [a, b] integer pairs (spans).
+Pairs metadata_pairs(const nlohmann::json& object, const char* key) {
+  const nlohmann::json& list = object.at(key);
+  SENTLENS_CHECK(list.is_array(), InputError, "{} must be a list of [start, end] pairs", key);
+  Pairs pairs;
+  pairs.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& pair = list[i];
+    SENTLENS_CHECK(pair.is_array() && pair.size() == 2, InputError,
+                   "{}[{}] must be a [start, end] pair", key, i);
+    pairs.push_back({integer_value(pair[0], fmt::format("{}[{}][0]", key, i)),
+                     integer_value(pair[1], fmt::format("{}[{}][1]", key, i))});
+  }
+  return pairs;
+}
+
 }  // namespace
 
 void validate_trace(const Trace& trace, const std::string& source) {
@@ -174,25 +203,25 @@ Trace read_trace(const std::filesystem::path& path) {
     trace.tokenizer_fingerprint = meta.at("tokenizer_fingerprint").get<std::string>();
     trace.library_version = meta.at("library_version").get<std::string>();
     trace.text = meta.at("text").get<std::string>();
-    trace.num_layers = meta.at("num_layers").get<std::int64_t>();
-    trace.num_heads = meta.at("num_heads").get<std::int64_t>();
+    trace.num_layers = metadata_integer(meta, "num_layers");
+    trace.num_heads = metadata_integer(meta, "num_heads");
     const auto& parameters = meta.at("parameters");
     trace.parameters.profile =
         parse_profile(parameters.at("profile").get<std::string>(), "profile");
     trace.parameters.think_region = parameters.at("think_region").get<bool>();
-    trace.parameters.min_chunk_chars = parameters.at("min_chunk_chars").get<std::int64_t>();
+    trace.parameters.min_chunk_chars = metadata_integer(parameters, "min_chunk_chars");
     trace.parameters.add_bos = parameters.at("add_bos").get<bool>();
-    trace.parameters.block_size = parameters.at("block_size").get<std::int64_t>();
+    trace.parameters.block_size = metadata_integer(parameters, "block_size");
     if (meta.contains("suppression")) {
       trace.suppression_profile = meta.at("suppression").at("profile").get<std::string>();
       trace.suppression_temperature = meta.at("suppression").at("temperature").get<double>();
     }
     if (meta.contains("token_rhythm")) {
       const auto& r = meta.at("token_rhythm");
-      trace.rhythm.options.response_start = r.at("response_start").get<std::int64_t>();
-      trace.rhythm.options.window = r.at("window").get<std::int64_t>();
-      trace.rhythm.options.horizon_lo = r.at("horizon_lo").get<std::int64_t>();
-      trace.rhythm.options.horizon_hi = r.at("horizon_hi").get<std::int64_t>();
+      trace.rhythm.options.response_start = metadata_integer(r, "response_start");
+      trace.rhythm.options.window = metadata_integer(r, "window");
+      trace.rhythm.options.horizon_lo = metadata_integer(r, "horizon_lo");
+      trace.rhythm.options.horizon_hi = metadata_integer(r, "horizon_hi");
       trace.parameters.token_entropy = r.at("token_entropy").get<bool>();
       trace.parameters.rhythm = trace.rhythm.options;
       trace.parameters.token_rhythm = true;
@@ -200,10 +229,10 @@ Trace read_trace(const std::filesystem::path& path) {
       trace.parameters.token_rhythm = false;  // schema-1 file from before the token rhythm
       trace.parameters.token_entropy = false;
     }
-    const auto sentence_chars = meta.at("sentence_char_spans").get<Pairs>();
-    const auto sentence_bytes = meta.at("sentence_byte_spans").get<Pairs>();
-    const auto token_chars = meta.at("token_char_spans").get<Pairs>();
-    const auto token_bytes = meta.at("token_byte_spans").get<Pairs>();
+    const auto sentence_chars = metadata_pairs(meta, "sentence_char_spans");
+    const auto sentence_bytes = metadata_pairs(meta, "sentence_byte_spans");
+    const auto token_chars = metadata_pairs(meta, "token_char_spans");
+    const auto token_bytes = metadata_pairs(meta, "token_byte_spans");
     SENTLENS_CHECK(sentence_chars.size() == sentence_bytes.size(), FormatError,
                    "{}: {} sentence char spans but {} byte spans", source, sentence_chars.size(),
                    sentence_bytes.size());

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <string>
+#include <utility>
 
 #include "util/check.h"
 
@@ -43,6 +44,17 @@ void check_not_empty(std::string_view text, std::string_view option) {
   SENTLENS_CHECK(!trim(text).empty(), InputError, "{}: the list is empty", option);
 }
 
+// The two integers of "A:B"; InputError "OPTION: "ITEM" is not SHAPE" without a colon.
+std::pair<std::int64_t, std::int64_t> parse_colon_pair(std::string_view item,
+                                                       std::string_view option,
+                                                       std::string_view shape) {
+  const auto colon = item.find(':');
+  SENTLENS_CHECK(colon != std::string_view::npos, InputError, "{}: \"{}\" is not {}", option,
+                 std::string(item), shape);
+  return {parse_int(trim(item.substr(0, colon)), option),
+          parse_int(trim(item.substr(colon + 1)), option)};
+}
+
 }  // namespace
 
 std::vector<std::int64_t> parse_int_list(std::string_view text, std::string_view option) {
@@ -57,11 +69,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> parse_range_list(std::string_
   check_not_empty(text, option);
   std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
   for (auto item : split(text, ',')) {
-    auto colon = item.find(':');
-    SENTLENS_CHECK(colon != std::string_view::npos, InputError,
-                   "{}: \"{}\" is not a range start:end", option, std::string(item));
-    auto start = parse_int(trim(item.substr(0, colon)), option);
-    auto end = parse_int(trim(item.substr(colon + 1)), option);
+    const auto [start, end] = parse_colon_pair(item, option, "a range start:end");
     SENTLENS_CHECK(start <= end, InputError, "{}: range {}:{} ends before it starts", option, start,
                    end);
     ranges.emplace_back(start, end);
@@ -97,11 +105,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> parse_head_list(std::string_v
   check_not_empty(text, option);
   std::vector<std::pair<std::int64_t, std::int64_t>> heads;
   for (auto item : split(text, ',')) {
-    const auto colon = item.find(':');
-    SENTLENS_CHECK(colon != std::string_view::npos, InputError, "{}: \"{}\" is not LAYER:HEAD",
-                   option, std::string(item));
-    const std::int64_t layer = parse_int(trim(item.substr(0, colon)), option);
-    const std::int64_t head = parse_int(trim(item.substr(colon + 1)), option);
+    const auto [layer, head] = parse_colon_pair(item, option, "LAYER:HEAD");
     SENTLENS_CHECK(layer >= 0 && head >= 0, InputError, "{}: \"{}\" has a negative index", option,
                    std::string(item));
     heads.emplace_back(layer, head);

@@ -371,6 +371,87 @@ TEST(ActCalibration, PlantedHiddenSinkIsCalibratedAndClassified) {
   EXPECT_THROW(ActCalibrator(ActOptions{0.1, 1.5}), InputError);
 }
 
+TEST(ActCalibration, CleanKeepsTheFirstTokensSinkTheReferenceTheEarliestSink) {
+  // τ = 0.49: key 0 (c = 0.483) is no sink, only the planted key 6 (c = 0.5) is.
+  ActOptions clean;
+  clean.threshold = 0.49;
+  clean.heads = {{0, 0}};
+  ActCalibrator clean_calibrator(clean);
+  torch::Tensor probs = planted_sink_map();
+  clean_calibrator.edit_probs(AttentionBlock{0, 0, 0, kPlantedT, kPlantedT, 1}, probs);
+  EXPECT_EQ(clean_calibrator.sinks()[0].sinks, (std::vector<std::int64_t>{kPlanted}));
+  EXPECT_EQ(clean_calibrator.sinks()[0].calibrated, (std::vector<std::int64_t>{kPlanted}));
+  EXPECT_NEAR(probs[0][kPlantedT - 1][kPlanted].item<double>(), 0.4 * 0.5, 1e-7);
+  ASSERT_EQ(clean_calibrator.sinks()[0].key_scores.size(), static_cast<std::size_t>(kPlantedT));
+  EXPECT_NEAR(clean_calibrator.sinks()[0].key_scores[kPlanted], 0.5, 1e-6);
+
+  // [QUIRK] the reference keeps the earliest sink, here the planted one: nothing changes.
+  ActOptions reference = clean;
+  reference.reference_quirks = true;
+  ActCalibrator reference_calibrator(reference);
+  probs = planted_sink_map();
+  reference_calibrator.edit_probs(AttentionBlock{0, 0, 0, kPlantedT, kPlantedT, 1}, probs);
+  EXPECT_TRUE(reference_calibrator.sinks()[0].calibrated.empty());
+  EXPECT_TRUE(torch::equal(probs, planted_sink_map()));
+}
+
+TEST(ActCalibration, ReferenceQuirksOnBlocksAndAllSinkRows) {
+  // With the whole prefill, the reference profile calibrates as the clean one (up to float16).
+  ActOptions options;
+  options.heads = {{0, 0}};
+  ActCalibrator clean(options);
+  torch::Tensor clean_probs = planted_sink_map();
+  clean.edit_probs(AttentionBlock{0, 0, 0, kPlantedT, kPlantedT, 1}, clean_probs);
+  ActCalibrator reference(act_reference_profile(options));
+  torch::Tensor reference_probs = planted_sink_map();
+  reference.edit_probs(AttentionBlock{0, 0, 0, kPlantedT, kPlantedT, 1}, reference_probs);
+  EXPECT_EQ(reference.sinks()[0].calibrated, clean.sinks()[0].calibrated);
+  EXPECT_LT((reference_probs - clean_probs).abs().max().item<double>(), 2e-3);
+  // Every value went through float16.
+  EXPECT_TRUE(torch::equal(reference_probs, reference_probs.to(torch::kHalf).to(torch::kFloat32)));
+  EXPECT_FALSE(torch::equal(clean_probs, clean_probs.to(torch::kHalf).to(torch::kFloat32)));
+
+  // A block of rows 6..11 (as with a KV cache): clean refuses it; the reference divides the
+  // block's column sums by T − j as if it held every row, leaves the block's first row as it was
+  // and sets its [0, 0] to 1, so that row sums to more than 1.
+  const torch::Tensor rows = planted_sink_map().narrow(1, kPlanted, kPlantedT - kPlanted);
+  const AttentionBlock block{0, 0, kPlanted, kPlantedT - kPlanted, kPlantedT, 1};
+  torch::Tensor part = rows.clone();
+  EXPECT_THROW(clean.edit_probs(block, part), InputError);
+  ActOptions quirks = options;
+  quirks.reference_quirks = true;
+  ActCalibrator blocks(quirks);
+  part = rows.clone();
+  blocks.edit_probs(block, part);
+  // c_0 = 6 · 0.3 / 12, c_6 = 6 · 0.5 / 6: both sinks, key 0 kept.
+  EXPECT_NEAR(blocks.sinks()[0].key_scores[0], 0.15, 1e-6);
+  EXPECT_NEAR(blocks.sinks()[0].key_scores[kPlanted], 0.5, 1e-6);
+  EXPECT_EQ(blocks.sinks()[0].calibrated, (std::vector<std::int64_t>{kPlanted}));
+  EXPECT_EQ(part[0][0][0].item<float>(), 1.0f);
+  EXPECT_NEAR(part[0][0].sum().item<double>(), 1.7, 1e-6);  // 1 + 0.5 + 0.2
+  EXPECT_NEAR(part[0][1][kPlanted].item<double>(), 0.2, 1e-7);
+  EXPECT_LT((part[0].narrow(0, 1, 5).sum(-1) - 1).abs().max().item<double>(), 1e-6);
+
+  // Rows with all their mass on calibrated sinks: clean leaves them, the reference gives NaN.
+  // T = 3, c = [2.5/3, 0.25, 0]: sinks 0 and 1, both calibrated without keep_first_sink.
+  const torch::Tensor all_sinks =
+      torch::tensor({1.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f, 0.5f, 0.5f, 0.0f}).reshape({1, 3, 3});
+  options.keep_first_sink = false;
+  ActCalibrator keep_rows(options);
+  torch::Tensor kept = all_sinks.clone();
+  keep_rows.edit_probs(AttentionBlock{0, 0, 0, 3, 3, 1}, kept);
+  EXPECT_EQ(keep_rows.sinks()[0].calibrated, (std::vector<std::int64_t>{0, 1}));
+  EXPECT_TRUE(torch::equal(kept, all_sinks));
+  options.reference_quirks = true;
+  ActCalibrator nan_rows(options);
+  torch::Tensor nans = all_sinks.clone();
+  nan_rows.edit_probs(AttentionBlock{0, 0, 0, 3, 3, 1}, nans);
+  EXPECT_TRUE(torch::equal(nans[0][0], all_sinks[0][0]));
+  EXPECT_TRUE(std::isnan(nans[0][1][2].item<float>()));
+  EXPECT_TRUE(std::isnan(nans[0][2][2].item<float>()));
+  EXPECT_NEAR(nans[0][2][0].item<double>(), 0.2, 1e-7);  // the sinks themselves keep β
+}
+
 TEST(ActCalibration, NoHeadIsBitIdenticalAndPerplexityChanges) {
   SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");
   const Model model = Model::load(shared_dir() / "models/stories260K");
@@ -385,12 +466,21 @@ TEST(ActCalibration, NoHeadIsBitIdenticalAndPerplexityChanges) {
   edited.editors = {&none};
   EXPECT_TRUE(torch::equal(model.forward(input, edited).logits, expected));
   EXPECT_TRUE(none.sinks().empty());
+  ActCalibrator none_reference(act_reference_profile(ActOptions{}));
+  edited.editors = {&none_reference};
+  EXPECT_TRUE(torch::equal(model.forward(input, edited).logits, expected));
 
   ActOptions options;
   for (std::int64_t l = 0; l < model.config().num_layers; ++l)
     for (std::int64_t h = 0; h < model.config().num_heads; ++h) options.heads.push_back({l, h});
   const CalibrationReport report = calibrate_text(model, ids, options);
   EXPECT_NEAR(report.nll_plain, mean_negative_log_likelihood(expected, ids), 1e-9);
+  ASSERT_EQ(report.token_nll_plain.size(), ids.size() - 1);
+  ASSERT_EQ(report.token_nll_calibrated.size(), ids.size() - 1);
+  // Token 1's NLL by hand from logits row 0.
+  const torch::Tensor log_p0 = torch::log_softmax(expected[0].to(torch::kFloat64), -1);
+  EXPECT_NEAR(report.token_nll_plain[0], -log_p0[ids[1]].item<double>(), 1e-9);
+  EXPECT_EQ(report.ids, ids);
   EXPECT_TRUE(std::isfinite(report.perplexity_calibrated));
   EXPECT_EQ(report.sinks.size(), options.heads.size());
   bool any_calibrated = false;

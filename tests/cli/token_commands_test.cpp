@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sentlens/io/safetensors.h"
 #include "test_support.h"
 
 namespace sentlens {
@@ -82,6 +83,56 @@ TEST(TokenCommands, TraceTokensSinksCalibrate) {
                 .code,
             0);
   EXPECT_EQ(run("tokens " + plain).code, 3);
+}
+
+TEST(TokenCommands, CalibrateWritesItsResultAndTakesTheReferenceProfile) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");
+  TempDir dir;
+  ::sentlens::testing::write_text_file(
+      dir / "story.txt",
+      "Once upon a time there was a cat. The cat liked to play in the sun. One day it saw a big "
+      "red ball! It ran to the ball and played all day. Then it went home and slept.");
+  const std::string model = (shared_dir() / "models/stories260K").string();
+  const std::string out = (dir / "cal.safetensors").string();
+  const auto clean = run("calibrate --model " + model + " --text-file " +
+                         (dir / "story.txt").string() + " --heads 1:0,2:3 --json --out " + out);
+  ASSERT_EQ(clean.code, 0) << clean.out;
+  const auto json = nlohmann::json::parse(clean.out);
+  EXPECT_EQ(json["profile"], "clean");
+  const auto file = SafetensorsFile::open(out);
+  const std::int64_t t = json["tokens"].get<std::int64_t>();
+  EXPECT_EQ(file->info("ids").shape, (std::vector<std::int64_t>{t}));
+  EXPECT_EQ(file->read_i64("heads"), (std::vector<std::int64_t>{1, 0, 2, 3}));
+  EXPECT_EQ(file->info("key_scores").shape, (std::vector<std::int64_t>{2, t}));
+  const auto nll = file->read_f64("token_nll_plain");
+  ASSERT_EQ(nll.size(), static_cast<std::size_t>(t - 1));
+  double sum = 0;
+  for (double x : nll) sum += x;
+  EXPECT_NEAR(sum / static_cast<double>(t - 1), json["nll_plain"].get<double>(), 1e-9);
+  EXPECT_EQ(file->read_f64("token_nll_calibrated").size(), nll.size());
+  EXPECT_EQ(file->metadata().at("sentlens.act.profile"), "clean");
+  // sink_class: 1 for the sink kept, 2 for the calibrated ones, as the JSON lists them.
+  const auto classes = file->read_i64("sink_class");
+  const auto scores = file->read_f64("key_scores");
+  for (std::size_t n = 0; n < 2; ++n) {
+    std::vector<std::int64_t> sinks, calibrated;
+    for (std::int64_t j = 0; j < t; ++j) {
+      const std::size_t at = n * static_cast<std::size_t>(t) + static_cast<std::size_t>(j);
+      if (classes[at] > 0) sinks.push_back(j);
+      if (classes[at] == 2) calibrated.push_back(j);
+      EXPECT_EQ(classes[at] > 0, scores[at] > 0.1) << "head " << n << " key " << j;
+    }
+    EXPECT_EQ(sinks, json["sinks"][n]["sinks"].get<std::vector<std::int64_t>>());
+    EXPECT_EQ(calibrated, json["sinks"][n]["calibrated"].get<std::vector<std::int64_t>>());
+  }
+
+  const auto reference =
+      run("calibrate --model " + model + " --text-file " + (dir / "story.txt").string() +
+          " --heads 1:0,2:3 --profile reference --json --out " + out);
+  ASSERT_EQ(reference.code, 0) << reference.out;
+  EXPECT_EQ(nlohmann::json::parse(reference.out)["profile"], "reference");
+  EXPECT_EQ(SafetensorsFile::open(out)->metadata().at("sentlens.act.profile"), "reference");
+  EXPECT_EQ(run("calibrate --model " + model + " --text x --heads 1:0 --profile exact").code, 3);
 }
 
 }  // namespace

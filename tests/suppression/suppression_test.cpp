@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <fstream>
+#include <iostream>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -37,9 +39,11 @@ class ToySuppression : public ::testing::Test {
   }
 
   // Logits and attention of one forward with `editor`.
-  std::pair<torch::Tensor, torch::Tensor> run(AttentionEditor* editor) {
+  std::pair<torch::Tensor, torch::Tensor> run(AttentionEditor* editor,
+                                              std::int64_t block_size = 256) {
     AttentionRecorder recorder;
     ForwardOptions options;
+    options.block_size = block_size;
     options.observers = {&recorder};
     if (editor != nullptr) options.editors = {editor};
     auto logits = model_->forward(ids_, options).logits;
@@ -52,9 +56,16 @@ class ToySuppression : public ::testing::Test {
   std::vector<TokenRange> sentences_;
 };
 
-// Logits are compared at 1e-4, not 1e-5: they reach |25| here, and our float32 forward differs
-// from the one that made the golden by up to 6.3e-5 (≤ 33 float32 ulps at that magnitude, the
-// spread between BLAS builds); attention, of magnitude ≤ 1, agrees within 1e-5.
+// Logits are compared at 1e-4, not the 1e-5, because 1e-5 is below the golden's own
+// float32 rounding. Measured on this case (logits reach |29|): our suppressed forward is
+// bit-identical to a float32 re-implementation of the original hook (q/k/v, RoPE, repeat_kv,
+// QK^T/sqrt(d), finfo.min on the columns for every query row, + the 0/finfo.min causal mask,
+// float32 softmax), yet differs from the golden by up to 6.3e-5; a float64 run of the same
+// formula differs from the golden by up to 8.2e-5 (baseline 7.3e-5) and from ours by up to 5.7e-5.
+// So the golden is itself ~8e-5 away from the exact values: its logits carry the rounding of the
+// float32 kernels that made it, and no implementation (float32 or float64) can be within 1e-5 of
+// it except by matching those kernels bit for bit. Attention (magnitude <= 1) agrees within 1e-5
+// (max 5.4e-6; golden vs float64: 7.8e-6).
 constexpr double kLogitTolerance = 1e-4;
 
 TEST_F(ToySuppression, BaselineMatchesTheOriginal) {
@@ -86,11 +97,16 @@ TEST_F(ToySuppression, ReferenceHookMatchesTheOriginalEdgeCases) {
       {"hook_edge_two_ranges", {{5, 8}, {12, 15}}, {}},
   };
   for (const auto& edge : edges) {
-    SCOPED_TRACE(edge.key);
-    SuppressionEditor editor({edge.ranges}, SuppressionProfile::kReference, edge.heads);
-    auto [logits, attention] = run(&editor);
-    EXPECT_LT(max_abs_diff(logits, golden_tensor(oracle_, edge.key + "_logits")), kLogitTolerance);
-    EXPECT_LT(max_abs_diff(attention, golden_tensor(oracle_, edge.key + "_attn")), 1e-5);
+    // Block sizes below T: rows whose every visible key is suppressed (start0) attend evenly to all
+    // finfo.min entries, future keys included, so their blocks must span every key.
+    for (std::int64_t block_size : {1, 7, 256}) {
+      SCOPED_TRACE(edge.key + ", block size " + std::to_string(block_size));
+      SuppressionEditor editor({edge.ranges}, SuppressionProfile::kReference, edge.heads);
+      auto [logits, attention] = run(&editor, block_size);
+      EXPECT_LT(max_abs_diff(logits, golden_tensor(oracle_, edge.key + "_logits")),
+                kLogitTolerance);
+      EXPECT_LT(max_abs_diff(attention, golden_tensor(oracle_, edge.key + "_attn")), 1e-5);
+    }
   }
 }
 
@@ -131,21 +147,103 @@ TEST_F(ToySuppression, KlFromTheOriginalLogitsMatchesTheOriginalMatrix) {
             1e-5);
 }
 
+// Distance of a float32 logit from the nearest float16 rounding midpoint (where the reference
+// compression's cast to float16 changes direction).
+double distance_to_float16_tie(float value) {
+  int exponent = 0;
+  std::frexp(std::abs(value), &exponent);  // |value| in [2^(exponent-1), 2^exponent)
+  const double half_ulp = std::ldexp(1.0, exponent - 1 - 10) / 2;  // float16: 10 fraction bits
+  const double rounded =
+      torch::tensor(value).to(torch::kFloat16).to(torch::kFloat64).item<double>();
+  return std::abs(half_ulp - std::abs(static_cast<double>(value) - rounded));
+}
+
 TEST_F(ToySuppression, ReferenceKlMatrixMatchesTheOriginal) {
   SuppressionOptions options;
   options.profile = SuppressionProfile::kReference;
   const auto result = suppression_matrix(*model_, ids_, sentences_, options);
   const auto expected = SafetensorsFile::open(oracle_)->read_f64("kl_matrix");
   ASSERT_EQ(result.kl_matrix.size(), expected.size());
-  // The reference KL rounds logits to float16 and fills missing nucleus entries with -1e9, so a
-  // float32-level logit difference that moves one float16 rounding moves a cell by ~1e-3: 3e-3 is
-  // what our forward's logits (see kLogitTolerance) allow; on the golden logits it is 1e-5 above.
-  EXPECT_LT(testing::max_abs_diff(result.kl_matrix, expected), 3e-3);
+  const auto S = static_cast<std::int64_t>(sentences_.size());
+
+  // The reference KL rounds the kept logits to float16 (steps of 2^-7 to 2^-6 here). A logit
+  // within float32 noise of a float16 rounding midpoint can round either way, and one flip moves
+  // the cells of its sentence by ~1e-3. Find the positions where our compressed logits differ
+  // from the golden's: each must be such a tie (golden logit within kLogitTolerance of a
+  // midpoint). Run 0 is the baseline, run j + 1 suppresses sentence j.
+  std::vector<std::vector<std::int64_t>> tied(static_cast<std::size_t>(S + 1));
+  for (std::int64_t run_index = 0; run_index <= S; ++run_index) {
+    std::unique_ptr<SuppressionEditor> editor;
+    if (run_index > 0) {
+      editor = std::make_unique<SuppressionEditor>(
+          std::vector<std::vector<TokenRange>>{
+              {sentences_[static_cast<std::size_t>(run_index - 1)]}},
+          SuppressionProfile::kReference);
+    }
+    const auto ours = run(editor.get()).first;
+    const auto golden = golden_tensor(
+        oracle_, run_index == 0 ? "baseline_logits"
+                                : "hook_supp" + std::to_string(run_index - 1) + "_logits");
+    for (std::int64_t t = 0; t < ours.size(0); ++t) {
+      const auto a = compress_top_p(ours[t], options), b = compress_top_p(golden[t], options);
+      if (a.ids.equal(b.ids) && a.logits.equal(b.logits)) continue;
+      SCOPED_TRACE("run " + std::to_string(run_index) + ", position " + std::to_string(t));
+      // Either a float16 rounding tie (same nucleus, a kept logit within float32 noise of a
+      // midpoint) or a nucleus-boundary tie (the cumulative probability crosses top_p within
+      // float32 noise, so one more or one less token is kept): both are decided by the float32
+      // rounding of the forward that made the logits.
+      if (a.ids.equal(b.ids)) {
+        for (std::int64_t k = 0; k < a.ids.size(0); ++k) {
+          if (a.logits[k].item<float>() == b.logits[k].item<float>()) continue;
+          EXPECT_LT(distance_to_float16_tie(golden[t][a.ids[k]].item<float>()), kLogitTolerance);
+        }
+      } else {
+        const auto shorter = std::min(a.ids.size(0), b.ids.size(0));
+        EXPECT_LE(std::abs(a.ids.size(0) - b.ids.size(0)), 1);
+        EXPECT_TRUE(a.ids.narrow(0, 0, shorter).equal(b.ids.narrow(0, 0, shorter)));
+      }
+      tied[static_cast<std::size_t>(run_index)].push_back(t);
+    }
+  }
+  auto sentence_has_tie = [&](std::int64_t target, std::int64_t run_index) {
+    for (auto t : tied[static_cast<std::size_t>(run_index)]) {
+      const auto& sentence = sentences_[static_cast<std::size_t>(target)];
+      if (t >= sentence.start && t < sentence.end) return true;
+    }
+    return false;
+  };
+  double max_untied = 0, max_tied = 0;
+  std::int64_t tied_cells = 0;
+  for (std::int64_t target = 0; target < S; ++target) {
+    for (std::int64_t suppressed = 0; suppressed < S; ++suppressed) {
+      const auto cell = static_cast<std::size_t>(target * S + suppressed);
+      ASSERT_EQ(std::isnan(result.kl_matrix[cell]), std::isnan(expected[cell]));
+      if (std::isnan(expected[cell])) continue;
+      const double difference = std::abs(result.kl_matrix[cell] - expected[cell]);
+      if (sentence_has_tie(target, 0) || sentence_has_tie(target, suppressed + 1)) {
+        max_tied = std::max(max_tied, difference);
+        ++tied_cells;
+      } else {
+        max_untied = std::max(max_untied, difference);
+      }
+    }
+  }
+  // Every cell that no float16 tie decides is within the 1e-3.
+  EXPECT_LT(max_untied, 1e-3);
+  // The tie-decided cells: on this machine one baseline logit (position 81, token 222) is the
+  // golden's float32 11.02734375, exactly a float16 midpoint, which rounds to 11.03125; its exact
+  // (float64) value 11.0273407 is 3.1e-6 below the midpoint and rounds to 11.0234375, as ours
+  // does. That flip moves the cells of sentence 9 ([69, 84)) by up to 2.35e-3.
+  EXPECT_LT(max_tied, 3e-3);
+  std::cout << "reference kl_matrix vs golden: " << max_untied << " on " << S * S - tied_cells
+            << " cells, " << max_tied << " on " << tied_cells << " cells decided by a float16 tie"
+            << std::endl;
 }
 
 TEST_F(ToySuppression, PrefixReuseAndBatchingEqualFullPassesInBothProfiles) {
   for (auto profile : {SuppressionProfile::kClean, SuppressionProfile::kReference}) {
-    SCOPED_TRACE(profile == SuppressionProfile::kClean ? "clean" : "reference");
+    const bool clean = profile == SuppressionProfile::kClean;
+    SCOPED_TRACE(clean ? "clean" : "reference");
     SuppressionOptions naive;
     naive.profile = profile;
     naive.reuse_prefix = false;
@@ -155,10 +253,17 @@ TEST_F(ToySuppression, PrefixReuseAndBatchingEqualFullPassesInBothProfiles) {
     fast.batch_size = 5;
     const auto slow_result = suppression_matrix(*model_, ids_, sentences_, naive);
     const auto fast_result = suppression_matrix(*model_, ids_, sentences_, fast);
-    // Batching alone is bit-exact; the prefix continuation runs shorter matmuls whose float32
-    // rounding differs in the last bits, which the clean profile's full-vocabulary KL shows at
-    // ~1e-5 in ln(KL + 1e-9) (the reference profile's at ~1e-8).
-    EXPECT_LT(testing::max_abs_diff(fast_result.kl_matrix, slow_result.kl_matrix), 2e-5);
+    const double difference = testing::max_abs_diff(fast_result.kl_matrix, slow_result.kl_matrix);
+    std::cout << (clean ? "clean" : "reference")
+              << " profile, reuse + batches vs full passes: " << difference << std::endl;
+    // The reference profile meets the 1e-6. The clean profile cannot in float32: with this
+    // BLAS (OpenBLAS sgemm) a row's result depends on the matmul's row count and on the row's
+    // place in it -- five identical sequences in one batch already give logits differing by up to
+    // 1.2e-5, and the same rows run after a cached prefix differ from the full pass by up to
+    // 2.8e-5 -- and ln(KL_t + 1e-9) turns a logit difference e into ~2e/(0.6 d) for a
+    // suppression effect d: measured 2.0e-6 to 9e-6 here, depending on the thread count (the
+    // reference profile: 5e-9). Batching and reuse never change which keys a row sees.
+    EXPECT_LT(difference, clean ? 2e-5 : 1e-6);
   }
 }
 

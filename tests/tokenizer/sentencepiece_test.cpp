@@ -4,6 +4,7 @@
 #include "sentlens/error.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "test_support.h"
+#include "tokenizer_test_support.h"
 
 namespace sentlens {
 namespace {
@@ -105,6 +106,19 @@ TEST_F(SentencePieceTest, RejectsInvalidUtf8AndOutOfRangeIds) {
   } catch (const InputError& error) {
     EXPECT_NE(std::string(error.what()).find("token id 600 is outside the vocabulary of 512"),
               std::string::npos);
+  }
+}
+
+TEST_F(SentencePieceTest, TextOverTheEncodeLimitIsRefusedBeforeReadingIt) {
+  testing::UntouchableText text(kMaxEncodeBytes + 1);  // reading any byte of it would crash
+  ASSERT_TRUE(text.ok());
+  try {
+    tokenizer_->encode(text.view());
+    FAIL();
+  } catch (const LimitError& error) {
+    EXPECT_STREQ(error.what(),
+                 "text of 268435457 bytes is too long to tokenize at once (at most "
+                 "268435456 bytes)");
   }
 }
 

@@ -156,6 +156,23 @@ TEST(TokenizerJsonErrors, InvalidUtf8TextAndOutOfRangeIds) {
   EXPECT_THROW(tokenizer->id_to_piece(3), InputError);
 }
 
+TEST(TokenizerJsonErrors, TextOverTheEncodeLimitIsRefusedBeforeReadingIt) {
+  TempDir dir;
+  write_text_file(dir / "tokenizer.json", minimal().dump());
+  const auto tokenizer = load_tokenizer_json(dir / "tokenizer.json");
+  UntouchableText text(kMaxEncodeBytes + 1);  // reading any byte of it would crash the test
+  ASSERT_TRUE(text.ok());
+  try {
+    tokenizer->encode(text.view());
+    FAIL() << "no error";
+  } catch (const LimitError& error) {
+    EXPECT_STREQ(error.what(),
+                 "text of 268435457 bytes is too long to tokenize at once (at most "
+                 "268435456 bytes)");
+  }
+  EXPECT_EQ(tokenizer->encode("ab").size(), 1u);
+}
+
 TEST(TokenizerJsonErrors, TokenizerConfigWithWrongTypes) {
   TempDir dir;
   write_text_file(dir / "tokenizer.json", minimal().dump());

@@ -2,9 +2,12 @@
 // tests/scripts/fetch-tokenizers.sh, and the span invariants every encoding must satisfy.
 #pragma once
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -27,6 +30,29 @@ bool tokenizer_data_available(const std::string& relative);
 /// changes); returns the number of failures (reported with ADD_FAILURE, naming `label`).
 int check_span_order(const std::string& label, const std::string& text, const Encoding& encoding,
                      bool nfc = false);
+
+/// `size` bytes of address space that may not be read or written (PROT_NONE, nothing reserved):
+/// a text that proves a function refuses it by its size alone, since touching any byte of it
+/// ends the test with SIGSEGV.
+class UntouchableText {
+ public:
+  explicit UntouchableText(std::size_t size) : size_(size) {
+    data_ = ::mmap(nullptr, size_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (data_ == MAP_FAILED) data_ = nullptr;
+  }
+  ~UntouchableText() {
+    if (data_ != nullptr) ::munmap(data_, size_);
+  }
+  UntouchableText(const UntouchableText&) = delete;
+  UntouchableText& operator=(const UntouchableText&) = delete;
+
+  bool ok() const { return data_ != nullptr; }
+  std::string_view view() const { return {static_cast<const char*>(data_), size_}; }
+
+ private:
+  std::size_t size_;
+  void* data_ = nullptr;
+};
 
 }  // namespace sentlens::testing
 

@@ -1,8 +1,13 @@
 // Trace file v1: round trip, and readers rejecting unknown versions and inconsistent shapes.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <functional>
+#include <map>
 
+#include <nlohmann/json.hpp>
+
+#include "sentlens/analysis/token_rhythm.h"
 #include "sentlens/error.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/trace/trace.h"
@@ -116,6 +121,159 @@ TEST(TraceFile, RejectsUnknownVersionsAndInconsistentShapes) {
   bad.sentence_tokens[1] = TokenRange{2, 4};
   EXPECT_EQ(error_of([&] { write_trace(bad, path); }),
             p + ": sentence token ranges: sentences 0 [2, 3) and 1 [2, 4) overlap");
+}
+
+// small_trace() with the token rhythm of 2 layers x 3 heads x 5 tokens and the token entropy.
+Trace small_rhythm_trace() {
+  Trace trace = small_trace();
+  TokenRhythm& r = trace.rhythm;
+  r.options.response_start = 1;
+  r.options.window = 2;
+  r.options.horizon_lo = 1;
+  r.options.horizon_hi = 3;
+  r.num_layers = 2;
+  r.num_heads = 3;
+  r.num_tokens = 5;
+  for (int i = 0; i < 6; ++i) r.head_distance.push_back(0.5 * i);
+  for (int i = 0; i < 30; ++i) {
+    r.waad.push_back(0.1f * static_cast<float>(i));
+    r.fai.push_back(0.2f * static_cast<float>(i));
+    r.key_attention.push_back(0.3f * static_cast<float>(i));
+  }
+  r.token_entropy = {0.f, 1.f, 2.f, 3.f, 4.f};
+  trace.parameters.rhythm = r.options;
+  trace.parameters.token_rhythm = true;
+  trace.parameters.token_entropy = true;
+  return trace;
+}
+
+// Rewrites the trace file at `path` (to `out` when given), keeping its metadata (but for the keys
+// of `metadata`) and every tensor except those that `replace` names: a replaced tensor is written
+// with the given dtype, shape and values, and one with an empty shape is left out.
+struct Replacement {
+  DType dtype = DType::F32;
+  std::vector<std::int64_t> shape;
+  std::vector<double> values;
+};
+void rewrite_tensors(const std::filesystem::path& path,
+                     const std::map<std::string, Replacement>& replace,
+                     const std::map<std::string, std::string>& metadata = {},
+                     const std::filesystem::path& out = {}) {
+  const auto good = SafetensorsFile::open(path);
+  SafetensorsWriter writer;
+  for (const auto& [key, value] : good->metadata()) writer.set_metadata(key, value);
+  for (const auto& [key, value] : metadata) writer.set_metadata(key, value);
+  for (const std::string& name : good->names()) {
+    const auto it = replace.find(name);
+    if (it == replace.end()) {
+      const TensorInfo& info = good->info(name);
+      if (info.dtype == DType::I64) {
+        writer.add_i64(name, info.shape, good->read_i64(name));
+      } else if (info.dtype == DType::F64) {
+        writer.add_f64(name, info.shape, good->read_f64(name));
+      } else {
+        writer.add_f32(name, info.shape, good->read_f32(name));
+      }
+      continue;
+    }
+    const Replacement& r = it->second;
+    if (r.shape.empty()) continue;
+    if (r.dtype == DType::I64) {
+      writer.add_i64(name, r.shape, std::vector<std::int64_t>(r.values.begin(), r.values.end()));
+    } else if (r.dtype == DType::F64) {
+      writer.add_f64(name, r.shape, r.values);
+    } else {
+      writer.add_f32(name, r.shape, std::vector<float>(r.values.begin(), r.values.end()));
+    }
+  }
+  writer.write(out.empty() ? path : out);
+}
+
+TEST(TraceFile, TokenRhythmRoundTrips) {
+  TempDir dir;
+  const Trace trace = small_rhythm_trace();
+  write_trace(trace, dir / "t.safetensors");
+  const Trace back = read_trace(dir / "t.safetensors");
+  EXPECT_EQ(back.rhythm.head_distance, trace.rhythm.head_distance);
+  EXPECT_EQ(back.rhythm.waad, trace.rhythm.waad);
+  EXPECT_EQ(back.rhythm.fai, trace.rhythm.fai);
+  EXPECT_EQ(back.rhythm.key_attention, trace.rhythm.key_attention);
+  EXPECT_EQ(back.rhythm.token_entropy, trace.rhythm.token_entropy);
+  EXPECT_EQ(back.rhythm.options.horizon_hi, 3);
+}
+
+TEST(TraceFile, CorruptedOrMisShapedTokenRhythmIsAFormatErrorNamingFileAndTensor) {
+  TempDir dir;
+  const auto path = dir / "t.safetensors";
+  const std::string p = path.string();
+  const auto fresh = [&] { write_trace(small_rhythm_trace(), path); };
+  const std::vector<double> thirty(30, 0.25), twenty_four(24, 0.25);
+
+  fresh();
+  rewrite_tensors(path, {{"token_waad", {DType::F32, {2, 3, 4}, twenty_four}}});
+  EXPECT_EQ(error_of([&] { read_trace(path); }),
+            p + ": tensor `token_waad` has shape [2, 3, 4], expected [2, 3, 5] from the metadata");
+  fresh();
+  rewrite_tensors(path, {{"token_fai", {DType::F32, {3, 2, 5}, thirty}}});
+  EXPECT_EQ(error_of([&] { read_trace(path); }),
+            p + ": tensor `token_fai` has shape [3, 2, 5], expected [2, 3, 5] from the metadata");
+  fresh();
+  rewrite_tensors(path, {{"head_distance", {DType::F64, {6}, std::vector<double>(6, 1.0)}}});
+  EXPECT_EQ(error_of([&] { read_trace(path); }),
+            p + ": tensor `head_distance` has shape [6], expected [2, 3] from the metadata");
+  fresh();
+  rewrite_tensors(path, {{"key_attention", {}}});
+  EXPECT_EQ(error_of([&] { read_trace(path); }), p + ": no tensor `key_attention`");
+  fresh();
+  rewrite_tensors(path, {{"token_entropy", {DType::F32, {4}, {0, 1, 2, 3}}}});
+  EXPECT_EQ(error_of([&] { read_trace(path); }),
+            p + ": tensor `token_entropy` has shape [4], expected [5] from the metadata");
+  // Integers where floats belong: the reader names the file, the tensor and both dtypes.
+  fresh();
+  rewrite_tensors(path, {{"token_waad", {DType::I64, {2, 3, 5}, thirty}}});
+  const std::string wrong_dtype = error_of([&] { read_trace(path); });
+  EXPECT_NE(wrong_dtype.find(p + ": tensor \"token_waad\" has dtype I64"), std::string::npos)
+      << wrong_dtype;
+
+  // Corrupted bytes: a file cut short loses the end of its data section, which the reader
+  // reports for the tensor that no longer fits, before anything is read.
+  fresh();
+  const auto size = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, size - 4);
+  const std::string truncated = error_of([&] { read_trace(path); });
+  EXPECT_EQ(truncated.rfind(p + ": tensor \"", 0), 0u) << truncated;
+  EXPECT_NE(truncated.find("out of range of the"), std::string::npos) << truncated;
+
+  // Token rhythm parameters in the metadata that contradict the tensors.
+  fresh();
+  std::string meta = SafetensorsFile::open(path)->metadata().at("sentlens.trace");
+  const std::string from = "\"response_start\":1";
+  const auto at = meta.find(from);
+  ASSERT_NE(at, std::string::npos) << meta;
+  meta.replace(at, from.size(), "\"response_start\":9");
+  rewrite_tensors(path, {}, {{"sentlens.trace", meta}}, dir / "params.safetensors");
+  const std::string q = (dir / "params.safetensors").string();
+  EXPECT_EQ(error_of([&] { read_trace(dir / "params.safetensors"); }),
+            q + ": bad token rhythm parameters (response_start 9, W 2, H 1..3)");
+}
+
+// Found by fuzzing: a float where the metadata holds an integer (5.1e+53 in a token span) was
+// cast to int64 by nlohmann, undefined behaviour out of range (UBSan). Now a FormatError.
+TEST(TraceFile, FloatWhereTheMetadataHoldsAnIntegerIsAFormatError) {
+  TempDir dir;
+  const auto path = dir / "t.safetensors";
+  write_trace(small_trace(), path);
+  auto meta = nlohmann::json::parse(SafetensorsFile::open(path)->metadata().at("sentlens.trace"));
+  meta["token_byte_spans"][3][1] = 5.1e53;
+  rewrite_tensors(path, {}, {{"sentlens.trace", meta.dump()}}, dir / "float.safetensors");
+  const std::string p = (dir / "float.safetensors").string();
+  EXPECT_EQ(error_of([&] { read_trace(dir / "float.safetensors"); }),
+            p + ": bad trace metadata: token_byte_spans[3][1] must be an integer, found 5.1e+53");
+  meta = nlohmann::json::parse(SafetensorsFile::open(path)->metadata().at("sentlens.trace"));
+  meta["num_layers"] = 2.5;
+  rewrite_tensors(path, {}, {{"sentlens.trace", meta.dump()}}, dir / "float.safetensors");
+  EXPECT_EQ(error_of([&] { read_trace(dir / "float.safetensors"); }),
+            p + ": bad trace metadata: num_layers must be an integer, found 2.5");
 }
 
 }  // namespace

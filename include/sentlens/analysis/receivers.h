@@ -91,6 +91,19 @@ struct ReceiverAnalysis {
 ReceiverAnalysis analyze_receivers(const std::vector<SentenceMatrices>& traces,
                                    const ReceiverOptions& options = {});
 
+/// §1.7: the receiver-head score of every sentence: the mean over `flat_heads` (layer·H + head)
+/// of their vertical scores (`vert_scores` [L·H, S] of one trace), NaN-propagating, rounded to
+/// float32 without control_depth as the original's arithmetic is.
+std::vector<double> receiver_head_scores(const std::vector<double>& vert_scores,
+                                         std::int64_t num_sentences,
+                                         const std::vector<std::int64_t>& flat_heads,
+                                         bool control_depth);
+
+/// Replaces the receiver heads of `analysis` (e.g. by heads found over many traces) and recomputes
+/// every trace's receiver-head scores. Throws InputError for an empty list or a head outside L×H.
+void use_receiver_heads(ReceiverAnalysis& analysis,
+                        const std::vector<std::pair<std::int64_t, std::int64_t>>& heads);
+
 /// The broadcasting sentences (§1.7): sentence indices by receiver-head score, highest first
 /// (ties by index), NaN scores left out, at most `count` of them. The original has no threshold.
 std::vector<std::int64_t> broadcasting_sentences(const std::vector<double>& receiver_head_scores,

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sentlens/analysis/receivers.h"
@@ -34,6 +35,13 @@ struct ReceiversReport {
 /// Runs the job. Throws InputError when both or neither kind of input is given, or for anything
 /// analyze_receivers rejects; FormatError for unreadable files.
 ReceiversReport run_receivers_job(const ReceiversJob& job);
+
+/// Reads receiver heads found earlier (e.g. over many traces): a safetensors file with
+/// `receiver_heads` int64 [k, 2] (what `sentlens receivers --out` writes) or a JSON file with
+/// `receiver_heads` as a list of {"layer", "head"} objects (`sentlens receivers --json`) or of
+/// [layer, head] pairs. Throws IoError / FormatError naming the file and the problem.
+std::vector<std::pair<std::int64_t, std::int64_t>> read_receiver_heads_file(
+    const std::filesystem::path& path);
 
 /// Writes the keys of the golden `oracle_*.safetensors` files: `sentence_matrices_<i>`,
 /// `vert_scores_<i>`, `kurtosis_<i>`, `kurtosis_mean`, `top_k_flat_indices`, `receiver_heads`,

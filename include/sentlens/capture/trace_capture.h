@@ -26,9 +26,23 @@ struct AlignedText {
 AlignedText align_text(const Tokenizer& tokenizer, const std::string& text,
                        const TraceParameters& parameters);
 
+/// align_text with the sentences given (split_response, locate_chunks) instead of splitting the
+/// whole text. Throws InputError for an empty text or no sentence.
+AlignedText align_sentences(const Tokenizer& tokenizer, const std::string& text, SplitResult split,
+                            const TraceParameters& parameters);
+
+/// The splitter options of `parameters`.
+SplitOptions split_options(const TraceParameters& parameters);
+
 /// Runs `model` on the aligned text with a SentencePoolingObserver and returns the trace.
 Trace capture_trace(const Model& model, const Tokenizer& tokenizer, const std::string& text,
                     const TraceParameters& parameters);
+
+/// capture_trace on an already aligned text; `extra_observers` ride on the same forward pass
+/// (e.g. progress or a user's own accumulator).
+Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std::string& text,
+                      const AlignedText& aligned, const TraceParameters& parameters,
+                      const std::vector<AttentionObserver*>& extra_observers = {});
 
 /// The `sentlens trace` job.
 struct TraceJob {

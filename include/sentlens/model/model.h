@@ -32,6 +32,7 @@ struct ForwardOptions {
   std::vector<AttentionObserver*> observers;  // not owned
   std::vector<AttentionEditor*> editors;      // not owned; applied in order
   KVCache* cache = nullptr;  // when set: continue after its positions and append to it
+  bool enable_grad = false;  // record autograd (training); default: inference without gradients
 };
 
 /// What a forward pass returns. Shapes follow the ids: [T] ids give [T, V] logits, [N, T] ids
@@ -50,6 +51,11 @@ class Model {
   /// Loads config.json and the safetensors weights of `directory`; throws ConfigError or
   /// FormatError naming the file, the tensor and the problem.
   static Model load(const std::filesystem::path& directory, const LoadOptions& options = {});
+  /// A Llama-architecture model (no biases, no q/k norm) with freshly initialised weights, for
+  /// training: linear and embedding weights ~ N(0, init_std), output projections (o_proj,
+  /// down_proj) scaled by 1/sqrt(2·layers), norms 1. Deterministic for a seed on one device.
+  static Model create(const ModelConfig& config, std::uint64_t seed,
+                      const LoadOptions& options = {}, double init_std = 0.02);
 
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
@@ -66,6 +72,16 @@ class Model {
   /// Runs ids ([T] or [N, T], int64) through the model. Throws InputError for ids outside the
   /// vocabulary, empty input, or positions beyond max_position_embeddings (unless allowed).
   ForwardResult forward(const torch::Tensor& ids, const ForwardOptions& options = {}) const;
+
+  /// The weight tensors in the internal (fused q/k/v, gate/up) layout, each once (tied embeddings
+  /// once), in a fixed order. They alias the model's weights: set requires_grad and update them
+  /// in place (under torch::NoGradGuard) to train.
+  std::vector<torch::Tensor> parameters() const;
+  /// Writes `directory`/config.json and `directory`/model.safetensors as an ordinary Hugging Face
+  /// Llama checkpoint (fused tensors split back into q/k/v_proj and gate/up_proj), stored as
+  /// `dtype` (float32 or bfloat16), atomically per file. Llama-layout models only (as create()
+  /// makes); throws InputError otherwise.
+  void save(const std::filesystem::path& directory, torch::Dtype dtype = torch::kFloat32) const;
 
  private:
   Model();

@@ -9,6 +9,7 @@
 
 #include "sentlens/model/hooks.h"
 #include "sentlens/model/model.h"
+#include "sentlens/report/thought_anchors.h"
 #include "sentlens/text/alignment.h"
 
 namespace sentlens {
@@ -122,9 +123,7 @@ std::vector<double> sentence_kl_matrix(const std::vector<double>& token_kl,
 /// subtract each target row's nanmean; every other cell becomes NaN.
 std::vector<double> row_centred(const std::vector<double>& kl_matrix, std::int64_t num_sentences);
 
-/// The thought-anchors.com layout of step_importance_supp.json: for every source (suppressed)
-/// sentence, the raw E[target, source] of every later target.
-std::string thought_anchors_suppression_json(const std::vector<double>& kl_matrix,
-                                             std::int64_t num_sentences);
+// thought_anchors_suppression_json (step_importance_supp.json) is declared in
+// sentlens/report/thought_anchors.h, included above: it is torch-free and lives in sentlens_core.
 
 }  // namespace sentlens

@@ -1,6 +1,7 @@
 // The Tokenizer interface: text to ids with each token's exact span in the original text.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -32,6 +33,16 @@ struct Encoding {
   std::size_t size() const { return tokens.size(); }
 };
 
+/// The longest text Tokenizer::encode accepts: 256 MiB. Encoding needs about 100 bytes per token
+/// (the piece, both spans) and up to one token per byte, and no supported model reads more than a
+/// few MiB of text; the bound also keeps every span inside the 32-bit offsets of sentencepiece.
+inline constexpr std::size_t kMaxEncodeBytes = std::size_t{256} << 20;
+
+/// Throws LimitError "text of N bytes is too long to tokenize at once (at most 268435456 bytes)"
+/// when `bytes` exceeds kMaxEncodeBytes. Every backend calls it first in encode, before reading
+/// the text or allocating anything for it.
+void check_encode_size(std::size_t bytes);
+
 /// Options of Tokenizer::encode.
 struct EncodeOptions {
   bool add_special_tokens = true;  // BOS (and template tokens) as the checkpoint's config says
@@ -43,7 +54,8 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
 
-  /// Encodes UTF-8 text; throws InputError for invalid UTF-8.
+  /// Encodes UTF-8 text; throws InputError for invalid UTF-8 and LimitError for a text over
+  /// kMaxEncodeBytes.
   virtual Encoding encode(std::string_view text, const EncodeOptions& options = {}) const = 0;
   /// Decodes ids back to text; throws InputError naming an id outside the vocabulary.
   virtual std::string decode(const std::vector<std::int64_t>& ids) const = 0;

@@ -1,0 +1,22 @@
+// A reasoning trace given as JSON, as the Thought Anchors data sets store them: the text in `text`
+// (or `full_cot`, or `source_text`), optionally pre-split into `chunks`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace sentlens {
+
+struct ReasoningTraceFile {
+  std::string text;                 // the full text (prompt and response)
+  std::vector<std::string> chunks;  // pre-split sentences; empty = split the text ourselves
+  std::string text_field;           // which field held the text
+};
+
+/// Reads the JSON object in `path`. Throws IoError when the file cannot be read, FormatError when
+/// it is not a JSON object, has no string `text` / `full_cot` / `source_text`, or `chunks` is not a
+/// list of strings — each naming the file and the field.
+ReasoningTraceFile read_reasoning_trace_file(const std::filesystem::path& path);
+
+}  // namespace sentlens

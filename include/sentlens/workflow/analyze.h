@@ -1,0 +1,79 @@
+// The `sentlens analyze` job: one command from a checkpoint and a reasoning trace to every
+// sentence-level metric — tokenize, split, one capture pass with every accumulator, receiver heads
+// and broadcasting sentences, token roles, sinks, optional suppression — and the trace file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sentlens/analysis/receivers.h"
+#include "sentlens/analysis/sinks.h"
+#include "sentlens/analysis/token_rhythm.h"
+#include "sentlens/suppression/suppression.h"
+#include "sentlens/trace/trace.h"
+
+namespace sentlens {
+
+struct AnalyzeJob {
+  std::filesystem::path model_dir;  // checkpoint folder with its tokenizer
+  std::string text;                 // the full text (prompt and response)
+  std::vector<std::string> chunks;  // pre-split sentences (e.g. a data set's `chunks`); empty =
+                                    // split the text with parameters' profile
+  std::optional<std::int64_t> prompt_chars;    // the response starts at this code point; the
+                                               // prompt before it belongs to no sentence
+  std::optional<std::string> response_marker;  // or right after the first occurrence of this
+  TraceParameters parameters;                  // splitter, alignment, pooling, token rhythm
+  ReceiverOptions receivers;                   // vertical scores and top-k by kurtosis
+  std::filesystem::path receiver_heads_file;   // heads found over many traces (replaces top-k)
+  std::int64_t broadcasting_count = 5;         // sentences listed in the summary
+  TokenRoleOptions roles;                      // preplan / anchor tokens
+  SinkOptions sinks;
+  bool suppress = false;  // also compute the suppression matrix (1 + S forwards, batched)
+  SuppressionOptions suppression;
+  std::string device = "cpu";
+  int threads = 0;               // intra-op threads; 0 = all cores
+  std::filesystem::path out;     // trace file to write (empty = none)
+  std::filesystem::path report;  // self-contained HTML report to write (empty = none)
+  std::function<void(const std::string&)> on_progress;  // progress lines (e.g. to stderr)
+};
+
+/// Wall-clock seconds of each stage.
+struct AnalyzeTimings {
+  double load = 0;         // model and tokenizer
+  double align = 0;        // tokenize, split, align
+  double forward = 0;      // the capture pass
+  double analysis = 0;     // receivers, token roles, sinks
+  double suppression = 0;  // 0 when not asked
+  double write = 0;        // trace file
+  double report = 0;       // HTML report
+};
+
+struct AnalyzeResult {
+  Trace trace;  // with suppression_kl when suppress was asked
+  std::vector<std::string> token_texts;
+  std::optional<ReceiverAnalysis> receivers;  // absent when the trace is too short (warning)
+  std::vector<std::int64_t> broadcasting;     // best first
+  std::optional<TokenRoles> roles;            // absent without a response (warning)
+  std::optional<SinkReport> sinks;
+  bool receiver_heads_from_file = false;
+  std::uintmax_t report_bytes = 0;    // size of the HTML report (0 = none written)
+  std::vector<std::string> warnings;  // analyses that could not run and why
+  AnalyzeTimings seconds;
+};
+
+/// Runs the job. Throws sentlens::Error subclasses naming the input and the problem; an analysis
+/// that the trace cannot support (e.g. fewer sentences than proximity_ignore + 1) is skipped with a
+/// warning in the result instead.
+AnalyzeResult run_analyze_job(const AnalyzeJob& job);
+
+/// The receiver-head, token-role and sink analyses of a trace (what run_analyze_job does after the
+/// forward pass; also usable on a trace read from a file). Fills receivers, broadcasting, roles,
+/// sinks, token_texts and warnings of `result`.
+void analyze_trace(const Trace& trace, const AnalyzeJob& options, AnalyzeResult& result);
+
+}  // namespace sentlens

@@ -1,0 +1,379 @@
+// `sentlens analyze`: the whole job in one command — a checkpoint and a reasoning trace in, a
+// summary table (or JSON), a trace file and an HTML report out.
+#include <unistd.h>
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/input_text.h"
+#include "sentlens/io/reasoning_trace_file.h"
+#include "sentlens/workflow/analyze.h"
+#include "sentlens/workflow/demo.h"
+
+namespace sentlens::cli {
+
+namespace {
+
+struct Arguments {
+  AnalyzeJob job;
+  std::string model, text, text_file, json_trace, profile = "clean", suppress_profile = "clean";
+  std::string response_marker, receiver_heads, out, report;
+  std::int64_t prompt_chars = -1;
+  bool demo = false, whole_text = false, no_bos = false, json = false, quiet = false;
+};
+
+// One line of a sentence's text for the table: whitespace collapsed, at most `width` bytes (cut
+// at a UTF-8 boundary).
+std::string excerpt(std::string_view text, std::size_t width) {
+  std::string line;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
+      space = !line.empty();
+      continue;
+    }
+    if (space) line += ' ';
+    space = false;
+    line += c;
+  }
+  if (line.size() <= width) return line;
+  std::size_t cut = width - 3;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "...";
+}
+
+nlohmann::ordered_json number(double value) {
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+
+// Anchor and preplan tokens, strongest first by FAI / WAAD (the quantities that define them).
+std::vector<std::int64_t> strongest(const std::vector<bool>& marked,
+                                    const std::vector<double>& values, std::size_t count) {
+  std::vector<std::int64_t> order;
+  for (std::size_t r = 0; r < marked.size(); ++r) {
+    if (marked[r] && std::isfinite(values[r])) order.push_back(static_cast<std::int64_t>(r));
+  }
+  std::stable_sort(order.begin(), order.end(), [&values](std::int64_t a, std::int64_t b) {
+    return values[static_cast<std::size_t>(a)] > values[static_cast<std::size_t>(b)];
+  });
+  if (order.size() > count) order.resize(count);
+  return order;
+}
+
+// The suppressed sentence each target depends on most (clean profile: causal cells only).
+std::pair<std::int64_t, double> strongest_dependency(const Trace& trace, std::int64_t target) {
+  const std::int64_t s_count = trace.num_sentences();
+  std::pair<std::int64_t, double> best{-1, -INFINITY};
+  for (std::int64_t source = 0; source < target; ++source) {
+    const double value = trace.suppression_kl[static_cast<std::size_t>(target * s_count + source)];
+    if (std::isfinite(value) && value > best.second) best = {source, value};
+  }
+  return best;
+}
+
+nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments& arguments) {
+  const Trace& trace = result.trace;
+  nlohmann::ordered_json json;
+  json["model"] = trace.model;
+  json["tokens"] = trace.num_tokens();
+  json["sentences"] = trace.num_sentences();
+  json["layers"] = trace.num_layers;
+  json["heads"] = trace.num_heads;
+  json["sentence_list"] = nlohmann::ordered_json::array();
+  for (std::int64_t s = 0; s < trace.num_sentences(); ++s) {
+    const auto& sentence = trace.sentences[static_cast<std::size_t>(s)];
+    const auto& tokens = trace.sentence_tokens[static_cast<std::size_t>(s)];
+    nlohmann::ordered_json item{{"index", s},
+                                {"text", std::string(sentence_text(trace.text, sentence))},
+                                {"char_start", sentence.char_start},
+                                {"char_end", sentence.char_end},
+                                {"token_start", tokens.start},
+                                {"token_end", tokens.end}};
+    if (result.receivers) {
+      item["receiver_head_score"] = number(
+          result.receivers->traces.front().receiver_head_scores[static_cast<std::size_t>(s)]);
+    }
+    json["sentence_list"].push_back(item);
+  }
+  if (result.receivers) {
+    const ReceiverAnalysis& receivers = *result.receivers;
+    json["receiver_heads"] = nlohmann::ordered_json::array();
+    for (const auto& [layer, head] : receivers.receiver_heads) {
+      json["receiver_heads"].push_back(
+          {{"layer", layer},
+           {"head", head},
+           {"kurtosis", number(receivers.kurtosis_mean[static_cast<std::size_t>(
+                            layer * trace.num_heads + head)])}});
+    }
+    json["receiver_heads_from"] =
+        result.receiver_heads_from_file ? arguments.receiver_heads : "this trace (top-k kurtosis)";
+    json["broadcasting_sentences"] = result.broadcasting;
+  }
+  if (result.roles) {
+    const TokenRoles& roles = *result.roles;
+    auto tokens = [&](const std::vector<bool>& marked, const std::vector<double>& values) {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (std::int64_t r : strongest(marked, values, marked.size())) {
+        const std::int64_t position = roles.response_start + r;
+        list.push_back({{"position", position},
+                        {"text", result.token_texts[static_cast<std::size_t>(position)]},
+                        {"value", number(values[static_cast<std::size_t>(r)])}});
+      }
+      return list;
+    };
+    json["response_start"] = roles.response_start;
+    json["anchor_tokens"] = tokens(roles.anchor, roles.fai);
+    json["preplan_tokens"] = tokens(roles.preplan, roles.waad);
+  }
+  if (result.sinks) {
+    nlohmann::ordered_json sinks = nlohmann::ordered_json::array();
+    for (const Sink& sink : result.sinks->sinks) {
+      sinks.push_back({{"layer", sink.layer},
+                       {"head", sink.head},
+                       {"position", sink.position},
+                       {"score", number(sink.score)},
+                       {"kind", sink_kind_name(sink.kind)}});
+    }
+    json["sinks"] = sinks;
+  }
+  if (!trace.suppression_kl.empty()) {
+    const std::int64_t s_count = trace.num_sentences();
+    json["suppression"] = {{"profile", trace.suppression_profile},
+                           {"temperature", trace.suppression_temperature},
+                           {"kl_matrix", nlohmann::ordered_json::array()}};
+    for (std::int64_t i = 0; i < s_count; ++i) {
+      nlohmann::ordered_json row = nlohmann::ordered_json::array();
+      for (std::int64_t j = 0; j < s_count; ++j) {
+        row.push_back(number(trace.suppression_kl[static_cast<std::size_t>(i * s_count + j)]));
+      }
+      json["suppression"]["kl_matrix"].push_back(row);
+    }
+  }
+  json["warnings"] = result.warnings;
+  json["seconds"] = {{"load", result.seconds.load},
+                     {"align", result.seconds.align},
+                     {"forward", result.seconds.forward},
+                     {"analysis", result.seconds.analysis},
+                     {"suppression", result.seconds.suppression},
+                     {"write", result.seconds.write}};
+  json["seconds"]["report"] = result.seconds.report;
+  if (!arguments.out.empty()) json["out"] = arguments.out;
+  if (!arguments.report.empty())
+    json["report"] = {{"path", arguments.report}, {"bytes", result.report_bytes}};
+  return json;
+}
+
+void print_table(const AnalyzeResult& result, const Arguments& arguments) {
+  const Trace& trace = result.trace;
+  fmt::print("{}: {} tokens, {} sentences, {} layers x {} heads (forward {:.2f} s)\n", trace.model,
+             trace.num_tokens(), trace.num_sentences(), trace.num_layers, trace.num_heads,
+             result.seconds.forward);
+  if (result.receivers) {
+    const auto& scores = result.receivers->traces.front().receiver_head_scores;
+    fmt::print("\nTop broadcasting sentences (receiver-head score)\n");
+    fmt::print("  {:>4}  {:>9}  {}\n", "#", "score", "sentence");
+    for (std::int64_t s : result.broadcasting) {
+      fmt::print(
+          "  {:>4}  {:>9.4g}  {}\n", s, scores[static_cast<std::size_t>(s)],
+          excerpt(sentence_text(trace.text, trace.sentences[static_cast<std::size_t>(s)]), 90));
+    }
+    std::string heads;
+    const std::size_t shown = std::min<std::size_t>(8, result.receivers->receiver_heads.size());
+    for (std::size_t k = 0; k < shown; ++k) {
+      const auto [layer, head] = result.receivers->receiver_heads[k];
+      heads += fmt::format(
+          "{}L{}H{} ({:.2f})", k == 0 ? "" : ", ", layer, head,
+          result.receivers
+              ->kurtosis_mean[static_cast<std::size_t>(layer * trace.num_heads + head)]);
+    }
+    fmt::print("\nReceiver heads ({} of {}, {}; kurtosis): {}{}\n", shown,
+               result.receivers->receiver_heads.size(),
+               result.receiver_heads_from_file ? "from " + arguments.receiver_heads
+                                               : std::string("top-k of this trace"),
+               heads, shown < result.receivers->receiver_heads.size() ? ", ..." : "");
+  }
+  if (result.roles) {
+    const TokenRoles& roles = *result.roles;
+    auto list = [&](const std::vector<bool>& marked, const std::vector<double>& values) {
+      std::string text;
+      for (std::int64_t r : strongest(marked, values, 8)) {
+        const std::int64_t position = roles.response_start + r;
+        text += fmt::format("{}{} '{}'", text.empty() ? "" : ", ", position,
+                            excerpt(result.token_texts[static_cast<std::size_t>(position)], 16));
+      }
+      return text.empty() ? std::string("none") : text;
+    };
+    fmt::print("\nTop anchor tokens (FAI over global heads): {}\n", list(roles.anchor, roles.fai));
+    fmt::print("Top preplan tokens (WAAD over local heads): {}\n", list(roles.preplan, roles.waad));
+  }
+  if (result.sinks) {
+    std::int64_t first = 0, punctuation = 0, hidden = 0, heads_with_sinks = 0;
+    for (const HeadSinkSummary& head : result.sinks->heads) {
+      first += head.first_token;
+      punctuation += head.punctuation;
+      hidden += head.hidden;
+      if (head.first_token + head.punctuation + head.hidden > 0) ++heads_with_sinks;
+    }
+    fmt::print(
+        "Sinks (ACT score > {}): {} of {} heads have one; {} first-token, {} punctuation/newline, "
+        "{} hidden\n",
+        result.sinks->options.threshold, heads_with_sinks, result.sinks->heads.size(), first,
+        punctuation, hidden);
+  }
+  if (!trace.suppression_kl.empty()) {
+    fmt::print("\nSuppression ({} profile): strongest dependency of the last sentences\n",
+               trace.suppression_profile);
+    const std::int64_t s_count = trace.num_sentences();
+    for (std::int64_t target = std::max<std::int64_t>(1, s_count - 3); target < s_count; ++target) {
+      const auto [source, value] = strongest_dependency(trace, target);
+      if (source < 0) continue;
+      fmt::print(
+          "  {:>4} <- {:>4}  ({:.3g})  {}\n", target, source, value,
+          excerpt(sentence_text(trace.text, trace.sentences[static_cast<std::size_t>(source)]),
+                  70));
+    }
+  }
+  for (const std::string& warning : result.warnings) fmt::print("warning: {}\n", warning);
+  if (!arguments.out.empty()) fmt::print("\nwrote {}\n", arguments.out);
+  if (!arguments.report.empty()) {
+    fmt::print("wrote {} ({:.1f} KB)\n", arguments.report, result.report_bytes / 1024.0);
+  }
+}
+
+}  // namespace
+
+void register_analyze_command(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "analyze",
+      "Every sentence-level metric of a reasoning trace in one pass: receiver heads, broadcasting "
+      "sentences, token roles, sinks, optional suppression; prints a summary and writes a trace");
+  auto arguments = std::make_shared<Arguments>();
+  auto* model = command->add_option("--model", arguments->model,
+                                    "Checkpoint folder (default: the bundled demo model)");
+  command->add_flag("--demo", arguments->demo,
+                    "Use the bundled demo model and, without a text, its example trace");
+  auto* text = command->add_option("--text", arguments->text, "Text to analyse");
+  auto* text_file = command->add_option("--text-file", arguments->text_file, "File with the text");
+  auto* json_trace = command->add_option(
+      "--json-trace", arguments->json_trace,
+      "JSON file with `text` (or `full_cot`) and optional pre-split `chunks` (Thought Anchors)");
+  text->excludes(text_file)->excludes(json_trace);
+  text_file->excludes(json_trace);
+  model->excludes("--demo");
+  auto* prompt_chars = command->add_option(
+      "--prompt-chars", arguments->prompt_chars,
+      "The response starts at this character (code point); the prompt is in no sentence");
+  prompt_chars->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+  auto* marker = command->add_option("--response-start", arguments->response_marker,
+                                     "The response starts right after the first occurrence of "
+                                     "this string");
+  prompt_chars->excludes(marker);
+  command
+      ->add_option("--profile", arguments->profile,
+                   "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)")
+      ->capture_default_str();
+  command->add_flag("--whole-text", arguments->whole_text,
+                    "Split the whole text, ignoring <think> ... </think>");
+  command->add_flag("--no-bos", arguments->no_bos, "Do not add the tokenizer's BOS token");
+  auto& receivers = arguments->job.receivers;
+  command->add_option("--top-k", receivers.top_k, "Receiver heads (top kurtosis)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+  command
+      ->add_option("--proximity-ignore", receivers.proximity_ignore,
+                   "Vertical scores ignore sentences closer than this")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 20));
+  command->add_option("--receiver-heads", arguments->receiver_heads,
+                      "Receiver heads found over many traces (`sentlens receivers --out` or "
+                      "`--json` file) instead of this trace's top-k");
+  command->add_option("--top", arguments->job.broadcasting_count, "Broadcasting sentences listed")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+  command->add_flag("--suppress", arguments->job.suppress,
+                    "Also compute the sentence suppression matrix (1 + S forward passes)");
+  command
+      ->add_option("--suppress-profile", arguments->suppress_profile,
+                   "Suppression rules: clean or reference")
+      ->capture_default_str();
+  command
+      ->add_option("--temperature", arguments->job.suppression.temperature,
+                   "Suppression KL temperature")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--block-size", arguments->job.parameters.block_size,
+                   "Query rows per attention block")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  command->add_option("--device", arguments->job.device, "Torch device (cpu, cuda, cuda:1)")
+      ->capture_default_str();
+  command->add_option("--out", arguments->out, "Trace file to write (.safetensors)");
+  command->add_option("--report", arguments->report,
+                      "Self-contained HTML report to write (see `sentlens report`)");
+  command->add_flag("--json", arguments->json, "Print the full result as JSON on stdout");
+  command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
+
+  command->callback([arguments, command] {
+    AnalyzeJob job = arguments->job;
+    const bool have_text =
+        !arguments->text.empty() || !arguments->text_file.empty() || !arguments->json_trace.empty();
+    const bool demo = arguments->demo || arguments->model.empty();
+    job.model_dir = demo ? demo_model_dir() : std::filesystem::path(arguments->model);
+    if (demo) {
+      // The demo traces have 4-8 sentences: the paper's proximity_ignore 4 and 20 heads would
+      // leave nothing to score (models/demo/README.md evaluates with 1 and 4).
+      if (command->count("--proximity-ignore") == 0) job.receivers.proximity_ignore = 1;
+      if (command->count("--top-k") == 0) job.receivers.top_k = 4;
+    }
+    if (!arguments->json_trace.empty()) {
+      ReasoningTraceFile file = read_reasoning_trace_file(arguments->json_trace);
+      job.text = std::move(file.text);
+      job.chunks = std::move(file.chunks);
+    } else if (!have_text && demo) {
+      job.text = read_input_text("", demo_trace_file().string());
+    } else {
+      job.text = read_input_text(arguments->text, arguments->text_file);
+    }
+    if (arguments->prompt_chars >= 0) job.prompt_chars = arguments->prompt_chars;
+    if (!arguments->response_marker.empty()) job.response_marker = arguments->response_marker;
+    job.parameters.profile = parse_profile(arguments->profile);
+    job.parameters.think_region = !arguments->whole_text;
+    job.parameters.add_bos = !arguments->no_bos;
+    job.parameters.rhythm.response_start = -1;
+    job.suppression.profile =
+        parse_profile(arguments->suppress_profile, "--suppress-profile") == Profile::kReference
+            ? SuppressionProfile::kReference
+            : SuppressionProfile::kClean;
+    job.receiver_heads_file = arguments->receiver_heads;
+    job.out = arguments->out;
+    job.report = arguments->report;
+    if (!arguments->quiet) {
+      const bool terminal = isatty(fileno(stderr)) != 0;
+      job.on_progress = [terminal](const std::string& line) {
+        // On a terminal progress overwrites one line; in a log every step is its own line.
+        if (terminal) {
+          fmt::print(stderr, "\r\033[K{}", line);
+        } else {
+          fmt::print(stderr, "{}\n", line);
+        }
+        std::fflush(stderr);
+      };
+    }
+    const AnalyzeResult result = run_analyze_job(job);
+    if (!arguments->quiet && isatty(fileno(stderr)) != 0) fmt::print(stderr, "\r\033[K");
+    if (arguments->json) {
+      fmt::print("{}\n", result_json(result, *arguments).dump(2));
+    } else {
+      print_table(result, *arguments);
+    }
+  });
+}
+
+}  // namespace sentlens::cli

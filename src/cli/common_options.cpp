@@ -1,0 +1,53 @@
+// Private CLI helpers: options shared by several subcommands.
+#include "cli/common_options.h"
+
+namespace sentlens::cli {
+
+CLI::Option* add_model_option(CLI::App& command, std::filesystem::path& model_dir,
+                              const std::string& help) {
+  return command.add_option("--model", model_dir, help)->required();
+}
+
+CLI::Option* add_model_option(CLI::App& command, std::string& model_dir, const std::string& help) {
+  return command.add_option("--model", model_dir, help)->required();
+}
+
+TextOptions add_text_options(CLI::App& command, std::string& text, std::string& text_file,
+                             const std::string& text_help) {
+  TextOptions options;
+  options.text = command.add_option("--text", text, text_help);
+  options.text_file = command.add_option("--text-file", text_file, "File with the text");
+  options.text->excludes(options.text_file);
+  return options;
+}
+
+CLI::Option* add_block_size_option(CLI::App& command, std::int64_t& block_size) {
+  return command.add_option("--block-size", block_size, "Query rows per attention block")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+}
+
+CLI::Option* add_threads_option(CLI::App& command, int& threads) {
+  return command.add_option("--threads", threads, "Intra-op threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+}
+
+CLI::Option* add_device_option(CLI::App& command, std::string& device) {
+  return command.add_option("--device", device, "Torch device (cpu, cuda, cuda:1)")
+      ->capture_default_str();
+}
+
+CLI::Option* add_no_bos_flag(CLI::App& command, bool& no_bos, const std::string& help) {
+  return command.add_flag("--no-bos", no_bos, help);
+}
+
+CLI::Option* add_json_flag(CLI::App& command, bool& json, const std::string& help) {
+  return command.add_flag("--json", json, help);
+}
+
+CLI::Option* add_profile_option(CLI::App& command, std::string& profile, const std::string& help) {
+  return command.add_option("--profile", profile, help)->capture_default_str();
+}
+
+}  // namespace sentlens::cli

@@ -1,0 +1,48 @@
+// Private CLI helpers: the options several subcommands share, added with the same name, help text,
+// default and range check everywhere. Each returns the option it added, for excludes()/needs().
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace sentlens::cli {
+
+/// --model DIR, required: the checkpoint folder.
+CLI::Option* add_model_option(CLI::App& command, std::filesystem::path& model_dir,
+                              const std::string& help = "Checkpoint folder");
+CLI::Option* add_model_option(CLI::App& command, std::string& model_dir,
+                              const std::string& help = "Checkpoint folder");
+
+/// --text STR and --text-file F, which exclude each other; read them with read_input_text.
+struct TextOptions {
+  CLI::Option* text = nullptr;
+  CLI::Option* text_file = nullptr;
+};
+TextOptions add_text_options(CLI::App& command, std::string& text, std::string& text_file,
+                             const std::string& text_help);
+
+/// --block-size N: query rows per attention block, 1 .. 2^30 (default shown).
+CLI::Option* add_block_size_option(CLI::App& command, std::int64_t& block_size);
+
+/// --threads N: intra-op threads, 0 = all cores, 0 .. 4096 (default shown).
+CLI::Option* add_threads_option(CLI::App& command, int& threads);
+
+/// --device D: torch device string (cpu, cuda, cuda:1; default shown). Parsed by the job with
+/// sentlens::parse_device (InputError, exit 3, for a bad one).
+CLI::Option* add_device_option(CLI::App& command, std::string& device);
+
+/// --no-bos: do not add the tokenizer's BOS token.
+CLI::Option* add_no_bos_flag(CLI::App& command, bool& no_bos,
+                             const std::string& help = "Do not add the tokenizer's BOS token");
+
+/// --json: print JSON on stdout.
+CLI::Option* add_json_flag(CLI::App& command, bool& json,
+                           const std::string& help = "Print JSON on stdout");
+
+/// --profile clean|reference (default shown); the job checks the value.
+CLI::Option* add_profile_option(CLI::App& command, std::string& profile, const std::string& help);
+
+}  // namespace sentlens::cli
