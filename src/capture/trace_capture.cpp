@@ -10,14 +10,9 @@
 #include "sentlens/capture/token_rhythm_observer.h"
 #include "sentlens/model/device.h"
 #include "util/check.h"
+#include "util/seconds.h"
 
 namespace sentlens {
-
-namespace {
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-}  // namespace
 
 SplitOptions split_options(const TraceParameters& parameters) {
   SplitOptions options;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "cli/input_text.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/workflow/analyze.h"
@@ -271,13 +272,11 @@ void register_analyze_command(CLI::App& app) {
                                      "The response starts right after the first occurrence of "
                                      "this string");
   prompt_chars->excludes(marker);
-  command
-      ->add_option("--profile", arguments->profile,
-                   "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)")
-      ->capture_default_str();
+  add_profile_option(*command, arguments->profile,
+                     "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)");
   command->add_flag("--whole-text", arguments->whole_text,
                     "Split the whole text, ignoring <think> ... </think>");
-  command->add_flag("--no-bos", arguments->no_bos, "Do not add the tokenizer's BOS token");
+  add_no_bos_flag(*command, arguments->no_bos);
   auto& receivers = arguments->job.receivers;
   command->add_option("--top-k", receivers.top_k, "Receiver heads (top kurtosis)")
       ->capture_default_str()
@@ -304,20 +303,13 @@ void register_analyze_command(CLI::App& app) {
                    "Suppression KL temperature")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command
-      ->add_option("--block-size", arguments->job.parameters.block_size,
-                   "Query rows per attention block")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
-  command->add_option("--threads", arguments->job.threads, "Intra-op threads (0 = all cores)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
-  command->add_option("--device", arguments->job.device, "Torch device (cpu, cuda, cuda:1)")
-      ->capture_default_str();
+  add_block_size_option(*command, arguments->job.parameters.block_size);
+  add_threads_option(*command, arguments->job.threads);
+  add_device_option(*command, arguments->job.device);
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)");
   command->add_option("--report", arguments->report,
                       "Self-contained HTML report to write (see `sentlens report`)");
-  command->add_flag("--json", arguments->json, "Print the full result as JSON on stdout");
+  add_json_flag(*command, arguments->json, "Print the full result as JSON on stdout");
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
 
   command->callback([arguments, command] {

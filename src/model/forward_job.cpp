@@ -10,14 +10,11 @@
 #include "sentlens/model/tensor_io.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "util/check.h"
+#include "util/seconds.h"
 
 namespace sentlens {
 
 namespace {
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 bool has_tokenizer(const std::filesystem::path& directory) {
   for (const char* name : {"tokenizer.json", "tokenizer.model", "vocab.json"}) {
     if (std::filesystem::exists(directory / name)) return true;

@@ -13,14 +13,11 @@
 #include "sentlens/report/report.h"
 #include "sentlens/text/sentence_spans.h"
 #include "util/check.h"
+#include "util/seconds.h"
 
 namespace sentlens {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Reports the start of every layer of the capture pass: cheap (one check per block).
 class LayerProgress final : public AttentionObserver {
