@@ -26,33 +26,12 @@
 
 #include <fmt/core.h>
 
+#include "bench_text.h"
 #include "random_checkpoint.h"
-#include "sentlens/tokenizer/tokenizer.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// A text of at least `tokens` tokens: numbered sentences, several per paragraph.
-std::string make_text(const fs::path& tokenizer_dir, std::int64_t tokens) {
-  const auto tokenizer = sentlens::load_tokenizer(tokenizer_dir);
-  std::string text = "Solve the problem. <think>\n";
-  const char* pieces[] = {"The cat sat on the mat and looked at the sky.",
-                          "Then it saw a bird fly over the big tree!", "Why did the bird go there?",
-                          "Maybe it wanted to find some food for its babies.",
-                          "Let me check that again, step by step."};
-  std::int64_t i = 0;
-  while (true) {
-    std::string chunk;
-    for (int k = 0; k < 50; ++k, ++i) {
-      chunk += pieces[i % 5];
-      chunk += (i % 7 == 6) ? "\n\n" : " ";
-    }
-    text += chunk;
-    if (static_cast<std::int64_t>(tokenizer->encode(text).size()) >= tokens) break;
-  }
-  return text + "\n</think> The answer is 42.";
-}
 
 struct Run {
   long peak_rss_kib = 0;
@@ -124,7 +103,7 @@ int main(int argc, char** argv) {
     sentlens::bench::write_random_qwen_checkpoint(model_dir, tokenizer_dir);
   }
   const double weights_gib = static_cast<double>(parameters) * 4 / (1ull << 30);  // float32 in RAM
-  const std::string long_text = make_text(tokenizer_dir, tokens);
+  const std::string long_text = sentlens::bench::make_bench_text(tokenizer_dir, tokens);
   std::ofstream(work / "long.txt") << long_text;
   std::ofstream(work / "short.txt") << "Solve it. <think>\nThe cat sat. The dog ran far away. "
                                        "Why did it run? It saw a bird.\n</think> Done.";

@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
     command->add_option("--steps", train.steps, "optimizer steps")->capture_default_str();
     command->add_option("--batch", train.batch_size, "traces per step")->capture_default_str();
     command->add_option("--lr", train.learning_rate, "peak learning rate")->capture_default_str();
+    command->add_option("--answer-weight", train.answer_loss_weight, "loss weight of the answer")
+        ->capture_default_str();
     command->add_option("--layers", train.num_layers)->capture_default_str();
     command->add_option("--hidden", train.hidden_size)->capture_default_str();
     command->add_option("--heads", train.num_heads)->capture_default_str();

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/input_text.h"
+#include "cli/json_values.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/workflow/analyze.h"
 #include "sentlens/workflow/demo.h"
@@ -44,10 +45,6 @@ std::string excerpt(std::string_view text, std::size_t width) {
   std::size_t cut = width - 3;
   while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
   return line.substr(0, cut) + "...";
-}
-
-nlohmann::ordered_json number(double value) {
-  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
 }
 
 // Anchor and preplan tokens, strongest first by FAI / WAAD (the quantities that define them).
@@ -94,7 +91,7 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
                                 {"token_start", tokens.start},
                                 {"token_end", tokens.end}};
     if (result.receivers) {
-      item["receiver_head_score"] = number(
+      item["receiver_head_score"] = json_number(
           result.receivers->traces.front().receiver_head_scores[static_cast<std::size_t>(s)]);
     }
     json["sentence_list"].push_back(item);
@@ -106,7 +103,7 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
       json["receiver_heads"].push_back(
           {{"layer", layer},
            {"head", head},
-           {"kurtosis", number(receivers.kurtosis_mean[static_cast<std::size_t>(
+           {"kurtosis", json_number(receivers.kurtosis_mean[static_cast<std::size_t>(
                             layer * trace.num_heads + head)])}});
     }
     json["receiver_heads_from"] =
@@ -121,7 +118,7 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
         const std::int64_t position = roles.response_start + r;
         list.push_back({{"position", position},
                         {"text", result.token_texts[static_cast<std::size_t>(position)]},
-                        {"value", number(values[static_cast<std::size_t>(r)])}});
+                        {"value", json_number(values[static_cast<std::size_t>(r)])}});
       }
       return list;
     };
@@ -135,7 +132,7 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
       sinks.push_back({{"layer", sink.layer},
                        {"head", sink.head},
                        {"position", sink.position},
-                       {"score", number(sink.score)},
+                       {"score", json_number(sink.score)},
                        {"kind", sink_kind_name(sink.kind)}});
     }
     json["sinks"] = sinks;
@@ -148,7 +145,7 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
     for (std::int64_t i = 0; i < s_count; ++i) {
       nlohmann::ordered_json row = nlohmann::ordered_json::array();
       for (std::int64_t j = 0; j < s_count; ++j) {
-        row.push_back(number(trace.suppression_kl[static_cast<std::size_t>(i * s_count + j)]));
+        row.push_back(json_number(trace.suppression_kl[static_cast<std::size_t>(i * s_count + j)]));
       }
       json["suppression"]["kl_matrix"].push_back(row);
     }

@@ -33,6 +33,7 @@ void register_forward_command(CLI::App& app) {
                     "Save `hidden` F32 [T, D], the final normed hidden states");
   add_block_size_option(*command, arguments->job.block_size);
   add_threads_option(*command, arguments->job.threads);
+  add_device_option(*command, arguments->job.device);
   command->add_flag("--allow-longer", arguments->job.allow_longer,
                     "Allow more tokens than max_position_embeddings");
   command->add_option("--out", arguments->out, "Output .safetensors file")->required();

@@ -7,9 +7,14 @@
 namespace sentlens::cli {
 
 std::string read_input_text(const std::string& text, const std::string& text_file) {
-  if (!text_file.empty()) return read_file_bytes(text_file, std::uintmax_t{1} << 30);
+  if (!text_file.empty()) {
+    std::string bytes = read_file_bytes(text_file, kMaxInputTextBytes);
+    SENTLENS_CHECK(!bytes.empty(), InputError, "{}: the file is empty: there is no text",
+                   text_file);
+    return bytes;
+  }
   SENTLENS_CHECK(!text.empty(), InputError,
-                 "empty input: give a non-empty --text, a --text-file or --ids");
+                 "empty input: give a non-empty --text or a --text-file");
   return text;
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/json_values.h"
 #include "sentlens/analysis/receivers_job.h"
 #include "sentlens/text/splitter.h"
 #include "sentlens/util/parse_lists.h"
@@ -67,22 +68,20 @@ void register_receivers_command(CLI::App& app) {
     job.out = arguments->out;
     const ReceiversReport report = run_receivers_job(job);
     const ReceiverAnalysis& analysis = report.analysis;
-    auto finite = [](double v) -> nlohmann::ordered_json {
-      return std::isnan(v) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
-    };
     if (arguments->json) {
       nlohmann::ordered_json json;
       json["receiver_heads"] = nlohmann::ordered_json::array();
       for (std::size_t r = 0; r < analysis.receiver_heads.size(); ++r) {
         const auto flat = static_cast<std::size_t>(analysis.top_k_flat_indices[r]);
-        json["receiver_heads"].push_back({{"layer", analysis.receiver_heads[r].first},
-                                          {"head", analysis.receiver_heads[r].second},
-                                          {"kurtosis_mean", finite(analysis.kurtosis_mean[flat])}});
+        json["receiver_heads"].push_back(
+            {{"layer", analysis.receiver_heads[r].first},
+             {"head", analysis.receiver_heads[r].second},
+             {"kurtosis_mean", json_number(analysis.kurtosis_mean[flat])}});
       }
       json["traces"] = nlohmann::ordered_json::array();
       for (std::size_t t = 0; t < report.sources.size(); ++t) {
         nlohmann::ordered_json scores = nlohmann::ordered_json::array();
-        for (double v : analysis.traces[t].receiver_head_scores) scores.push_back(finite(v));
+        for (double v : analysis.traces[t].receiver_head_scores) scores.push_back(json_number(v));
         json["traces"].push_back({{"source", report.sources[t]},
                                   {"receiver_head_scores", scores},
                                   {"broadcasting_sentences", report.broadcasting[t]}});

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/input_text.h"
+#include "cli/json_values.h"
 #include "sentlens/error.h"
 #include "sentlens/suppression/suppression_job.h"
 #include "sentlens/util/parse_lists.h"
@@ -21,8 +22,7 @@ nlohmann::ordered_json matrix_json(const std::vector<double>& values, std::int64
     nlohmann::ordered_json row = nlohmann::ordered_json::array();
     for (std::int64_t j = 0; j < S; ++j) {
       const double value = values[static_cast<std::size_t>(i * S + j)];
-      row.push_back(std::isnan(value) ? nlohmann::ordered_json(nullptr)
-                                      : nlohmann::ordered_json(value));
+      row.push_back(json_number(value));
     }
     rows.push_back(row);
   }
@@ -39,7 +39,7 @@ void register_suppress_command(CLI::App& app) {
     SuppressionJob job;
     std::string model_dir, trace, text, text_file, ids, boundaries, profile = "clean", layers,
                                                                     heads, out, export_ta;
-    bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false;
+    bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false, no_bos = false;
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->model_dir);
@@ -78,6 +78,8 @@ void register_suppress_command(CLI::App& app) {
                     "Run every suppression from the first token (slower; for comparison)");
   add_block_size_option(*command, arguments->job.options.block_size);
   add_threads_option(*command, arguments->job.threads);
+  add_device_option(*command, arguments->job.device);
+  add_no_bos_flag(*command, arguments->no_bos);
   command->add_option("--out", arguments->out,
                       "Write kl_matrix F64 [S, S], token_kl F64 [S, T], boundaries, ids");
   command->add_option("--export-ta", arguments->export_ta,
@@ -101,6 +103,7 @@ void register_suppress_command(CLI::App& app) {
       }
     } else {
       job.text = read_input_text(arguments->text, arguments->text_file);
+      job.alignment.add_bos = !arguments->no_bos;
       job.alignment.profile = job.options.profile == SuppressionProfile::kReference
                                   ? Profile::kReference
                                   : Profile::kClean;

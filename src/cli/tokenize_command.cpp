@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/input_text.h"
+#include "io/json_file.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/util/parse_lists.h"
 
@@ -40,8 +41,9 @@ void run(const TokenizeArgs& args) {
     }
     return;
   }
+  // An empty text is tokenized (to BOS alone, say), from --text or from an empty file alike.
   const std::string text =
-      args.text_file.empty() ? args.text : read_input_text(args.text, args.text_file);
+      args.text_file.empty() ? args.text : read_file_bytes(args.text_file, kMaxInputTextBytes);
   const Encoding encoding = tokenizer->encode(text, EncodeOptions{!args.no_bos});
   if (args.json) {
     nlohmann::ordered_json out;
@@ -87,7 +89,13 @@ void register_tokenize_command(CLI::App& app) {
       "Tokenizer file (tokenizer.json, tokenizer.model, vocab.json); overrides --model");
   auto* text = command->add_option("--text", args->text, "Text to tokenize");
   auto* text_file = command->add_option("--text-file", args->text_file, "File with the text");
-  auto* decode = command->add_option("--decode", args->decode, "Comma-separated ids to decode");
+  auto* decode = command->add_option("--decode", args->decode, "Comma-separated ids to decode")
+                     ->check(
+                         [](const std::string& value) {
+                           return value.empty() ? std::string("needs a comma-separated id list")
+                                                : std::string();
+                         },
+                         "IDS");
   add_no_bos_flag(*command, args->no_bos,
                   "Do not add BOS or other special tokens of the tokenizer's template");
   add_json_flag(*command, args->json,

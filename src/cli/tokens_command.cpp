@@ -8,15 +8,13 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/json_values.h"
 #include "sentlens/analysis/token_jobs.h"
 #include "sentlens/util/parse_lists.h"
 
 namespace sentlens::cli {
 
 namespace {
-nlohmann::ordered_json number(double v) {
-  return std::isnan(v) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
-}
 std::string visible(const std::string& text) {
   std::string out;
   for (char c : text) out += c == '\n' ? std::string("\\n") : std::string(1, c);
@@ -101,25 +99,25 @@ void register_tokens_command(CLI::App& app) {
                             {"k", job.options.k},
                             {"alpha", job.options.alpha},
                             {"gamma_amp", job.options.gamma_amp},
-                            {"tau_waad", number(roles.tau_waad)},
-                            {"tau_delta", number(roles.tau_delta)}};
+                            {"tau_waad", json_number(roles.tau_waad)},
+                            {"tau_delta", json_number(roles.tau_delta)}};
       json["local_heads"] = roles.classes.local;
       json["global_heads"] = roles.classes.global;
       json["coupling"] = {
-          {"entropy_at_waad_peaks", number(roles.entropy_at_waad_peaks)},
-          {"entropy_mean", number(roles.entropy_mean)},
-          {"fai_peaks_near_waad_peaks", number(roles.fai_peaks_near_waad_peaks)},
-          {"shuffled_baseline", number(roles.shuffled_baseline)},
-          {"receiver_peaks_on_global_peaks", number(roles.receiver_peaks_on_global_peaks)}};
+          {"entropy_at_waad_peaks", json_number(roles.entropy_at_waad_peaks)},
+          {"entropy_mean", json_number(roles.entropy_mean)},
+          {"fai_peaks_near_waad_peaks", json_number(roles.fai_peaks_near_waad_peaks)},
+          {"shuffled_baseline", json_number(roles.shuffled_baseline)},
+          {"receiver_peaks_on_global_peaks", json_number(roles.receiver_peaks_on_global_peaks)}};
       Json tokens = Json::array();
       for (std::size_t r = 0; r < roles.waad.size(); ++r) {
         Json token{{"position", r0 + r},
                    {"text", text_of(r)},
-                   {"waad", number(roles.waad[r])},
-                   {"delta", number(roles.delta[r])},
-                   {"fai", number(roles.fai[r])}};
-        if (!roles.fai_receiver.empty()) token["fai_receiver"] = number(roles.fai_receiver[r]);
-        if (!roles.entropy.empty()) token["entropy"] = number(roles.entropy[r]);
+                   {"waad", json_number(roles.waad[r])},
+                   {"delta", json_number(roles.delta[r])},
+                   {"fai", json_number(roles.fai[r])}};
+        if (!roles.fai_receiver.empty()) token["fai_receiver"] = json_number(roles.fai_receiver[r]);
+        if (!roles.entropy.empty()) token["entropy"] = json_number(roles.entropy[r]);
         token["preplan"] = static_cast<bool>(roles.preplan[r]);
         token["anchor"] = static_cast<bool>(roles.anchor[r]);
         token["dominated"] = static_cast<bool>(roles.dominated[r]);

@@ -196,8 +196,10 @@ void check_ids(const ModelConfig& config, const std::filesystem::path& directory
     SENTLENS_CHECK(options.allow_longer && !config.learned_positions, InputError,
                    "{} tokens exceed max_position_embeddings {} of {}{}", end,
                    config.max_position_embeddings, (directory / "config.json").string(),
-                   config.learned_positions ? " (learned positions cannot be extended)"
-                                            : "; pass allow_longer (--allow-longer) to run anyway");
+                   config.learned_positions
+                       ? " (learned positions cannot be extended)"
+                       : "; ForwardOptions::allow_longer (sentlens forward --allow-longer) runs "
+                         "past it, with positions the model never saw");
   }
 }
 

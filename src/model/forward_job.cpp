@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "sentlens/model/attention_recorder.h"
+#include "sentlens/model/device.h"
 #include "sentlens/model/model.h"
 #include "sentlens/model/tensor_io.h"
 #include "sentlens/tokenizer/tokenizer.h"
@@ -29,7 +30,8 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
   SENTLENS_CHECK(!job.out.empty(), InputError, "no output file given");
   ForwardSummary summary;
   auto start = std::chrono::steady_clock::now();
-  const Model model = Model::load(job.model_dir, LoadOptions{torch::kCPU, job.threads});
+  const Model model =
+      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads});
   summary.threads = torch::get_num_threads();
   std::unique_ptr<Tokenizer> tokenizer;
   if (job.text || has_tokenizer(job.model_dir)) tokenizer = load_tokenizer(job.model_dir);

@@ -7,6 +7,7 @@
 
 #include "sentlens/capture/trace_capture.h"
 #include "sentlens/io/safetensors.h"
+#include "sentlens/model/device.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "util/check.h"
 
@@ -15,7 +16,8 @@ namespace sentlens {
 SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
   SENTLENS_CHECK(!job.trace.empty() || job.text.has_value() || !job.ids.empty(), InputError,
                  "empty input: no trace, no text and no token ids");
-  const Model model = Model::load(job.model_dir, LoadOptions{torch::kCPU, job.threads});
+  const Model model =
+      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads});
   SuppressionJobResult outcome;
   std::vector<std::int64_t> input_ids = job.ids;
   std::vector<TokenRange> sentences = job.sentences;

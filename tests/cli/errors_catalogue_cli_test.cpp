@@ -150,6 +150,7 @@ class CliErrorsCatalogue : public ::testing::TestWithParam<CatalogueCase> {
                     "Once upon a time there was a cat. The cat liked to play in the sun. One day "
                     "it saw a big red ball! It ran to the ball. It played all day. Then it slept.");
     write_text_file(d / "trace/one.txt", "Once upon a time there was a cat.");
+    write_text_file(d / "trace/empty.txt", "");
     const auto traced = run_cli("trace --model " + quoted(stories.string()) + " --text-file " +
                                 quoted((d / "trace/story.txt").string()) + " --out " +
                                 quoted((d / "trace/good.safetensors").string()));
@@ -446,6 +447,17 @@ const CatalogueCase kCases[] = {
      "tokenize --model {model} --text-file {tmp}/text/bad.txt",
      3,
      {"not valid UTF-8"}},
+    {"EmptyTextFile",
+     "split --text-file {tmp}/trace/empty.txt",
+     3,
+     {"{tmp}/trace/empty.txt: the file is empty: there is no text"}},
+    {"EmptyDecodeList", "tokenize --model {model} --decode ''", 2, {"--decode"}},
+    // A CUDA device this machine does not have (none at all in CI; a GPU machine has fewer than
+    // 99).
+    {"MissingCudaDevice",
+     "trace --model {model} --text 'One. Two.' --device cuda:99 --out {out}",
+     3,
+     {"--device: 'cuda:99': "}},
     {"DecodeIdOutsideTheVocabulary",
      "tokenize --model {model} --decode 1,600",
      3,

@@ -34,12 +34,12 @@ TEST(DemoModel, ConfigIsASmallGqaLlama) {
   EXPECT_EQ(config.bos_token_id, 1);
   ASSERT_EQ(config.eos_token_ids.size(), 1u);
   EXPECT_EQ(config.eos_token_ids[0], 2);
-  EXPECT_EQ(config.hidden_size, 96);
+  EXPECT_EQ(config.hidden_size, 144);
   EXPECT_EQ(config.num_layers, 4);
   EXPECT_EQ(config.num_heads, 4);
   EXPECT_EQ(config.num_kv_heads, 2);
   EXPECT_EQ(config.vocab_size, 256);
-  EXPECT_EQ(model.parameter_count(), 430'944);
+  EXPECT_EQ(model.parameter_count(), 1'005'840);
   std::uintmax_t bytes = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kDemo)) bytes += entry.file_size();
   EXPECT_LE(bytes, 10u << 20);
@@ -86,7 +86,7 @@ TEST(DemoModel, GreedilyAnswersABundledTrace) {
   const std::string before = text.substr(0, text.size() - sentences.back().size() - 1);
   const auto prompt = tokenizer->encode(before).ids();
   GenerateOptions options;
-  options.max_new_tokens = 16;
+  options.max_new_tokens = 48;
   options.stop_ids = {2};
   auto ids = generate_greedy(model, prompt, options);
   ASSERT_EQ(ids.back(), 2);
@@ -94,8 +94,10 @@ TEST(DemoModel, GreedilyAnswersABundledTrace) {
   const std::vector<std::int64_t> generated(
       ids.begin() + static_cast<std::ptrdiff_t>(prompt.size()), ids.end());
   EXPECT_EQ(tokenizer->decode(generated), sentences.back());
-  EXPECT_EQ(sentences.back(),
-            "So the answer is " + std::to_string(truth.at("answer").get<int>()) + ".");
+  // The answer sentence restates the copied step's equation and its result.
+  const std::string ending =
+      "= " + std::to_string(truth.at("answer").get<int>()) + " is the answer.";
+  EXPECT_EQ(sentences.back().substr(sentences.back().size() - ending.size()), ending);
 }
 
 }  // namespace

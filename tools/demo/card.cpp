@@ -154,11 +154,13 @@ structure. It is a toy: it solves one family of templated word problems and noth
 
 > Tom has 3 apples. He buys 5 more. Then he gives away 2. How many apples did Tom have after buying?
 > &lt;think&gt; Tom starts with 3 apples. After buying, 3 + 5 = 8. After giving, 8 - 2 = 6. Wait, let
-> me check 3 + 5 = 8. So the answer is 8.
+> me check 3 + 5 = 8. So after buying, 3 + 5 = 8 is the answer.
 
 2–4 operations (add or subtract 1–9, results 1–45) with distinct verbs; the question asks for the
-count at the end (40%) or after one named operation (60%); with probability 0.4 a "Wait, let me
-check …" sentence re-derives a random earlier step somewhere after it. The think-region sentences
+count at the end (30%) or after one named operation (70%); with probability 0.4 a "Wait, let me
+check …" sentence re-derives a random earlier step somewhere after it. The answer sentence names
+what was asked ("after buying" or "at the end") and restates the equation of the step it copies, so
+it copies that step (or its check) token by token. The think-region sentences
 are exactly what `sentlens split` (clean profile) returns; the problem before `<think>` belongs to
 no sentence. Ground truth per trace (`heldout.jsonl`, `examples/traces/demo_*.json`): each
 sentence's dependencies are the sentences that state a result it uses (a step depends on the step
@@ -167,25 +169,28 @@ depends on and on the checked step; the answer depends on the step whose result 
 check of that step). {train} training traces, 1000 held-out traces (none equal to a training trace),
 seed {seed}.
 
-Tokenizer: sentencepiece unigram trained by libsentencepiece's trainer on the training texts,
+Tokenizer: sentencepiece BPE trained by libsentencepiece's trainer on the training texts,
 {vocab} pieces, digits split (every number is tokenised digit by digit), `<think>` a single piece,
 ids 0 `<unk>`, 1 `<s>` (BOS, added), 2 `</s>` (EOS, ends every training trace).
 
 ## Recipe
 
 AdamW (β 0.9/0.95, weight decay 0.1 on matrices), peak learning rate {lr}, 50 warm-up steps then
-cosine decay to 10%, gradient clipping at 1.0, {steps} steps of {batch} traces (right-padded, loss on
-real tokens only), float32, through `Model::forward` with `ForwardOptions::enable_grad`.
+cosine decay to 10%, gradient clipping at 1.0, {steps} steps of {batch} traces (right-padded),
+float32, through `Model::forward` with `ForwardOptions::enable_grad`. The loss is a weighted mean
+cross-entropy: the problem before `<think>` (random by construction) has weight 0, as in reasoning
+fine-tuning; the reasoning sentences weight 1; the answer sentence and EOS weight {answer_weight}
+(the copy of an earlier step is a few tokens per trace and is what the evaluation checks).
 Initialisation N(0, 0.02), output projections scaled by 1/√(2·layers), norms 1.
 
 | | |
 |---|---|
 | parameters | {params} |
-| training time | {seconds} s on {threads} threads (shared 2-core machine) |
+| training time | {seconds} s on {threads} intra-op thread(s) of a 2-core machine |
 | throughput | {tps} loss-bearing tokens/s |
 | tokens seen | {tokens} |
-| final training loss (mean of last 50 steps) | {final_loss} nats/token |
-| held-out loss (200 traces) | {held_out_loss} nats/token |
+| final training loss (weighted, mean of last 50 steps) | {final_loss} nats/token |
+| held-out loss (weighted, 200 traces) | {held_out_loss} nats/token |
 
 ![training loss](loss.svg)
 
@@ -200,7 +205,7 @@ Initialisation N(0, 0.02), output projections scaled by 1/√(2·layers), norms 
 | greedy solve from the problem alone: answer sentence correct | {solve_accuracy} | |
 | greedy solve from the problem alone: whole trace equal to the generated one (the checks are random, so this is bounded well below 100%) | {solve_exact} | |
 | copied step in the top 3 by receiver-head score ({structures} traces; proximity_ignore {proximity}, {receiver_heads} receiver heads) | {receiver_top3} | {receiver_top3_random} |
-| the same with the library defaults (proximity_ignore 4, 20 heads = every head) | {receiver_top3_default}{default_note} | {receiver_top3_default_random} |
+| the same with the library defaults (proximity_ignore 4, top 20 heads = every head) | {receiver_top3_default}{default_note} | {receiver_top3_default_random} |
 | answer's strongest dependency in the suppression matrix (clean profile, T 0.6) is a true dependency | {suppression_hit} | {suppression_hit_random} |
 
 Targets of issue 8 (answer ≥ 90%, receiver top 3 ≥ 80%, suppression ≥ 80%): {targets}.
@@ -208,7 +213,13 @@ Targets of issue 8 (answer ≥ 90%, receiver top 3 ≥ 80%, suppression ≥ 80%)
 "random" is the expected rate of a uniformly random ranking of the sentences before the answer (for
 receiver scores: of the scored ones; the default proximity_ignore of 4 leaves the last sentences of
 these 4–8-sentence traces unscored). The receiver settings were fixed before evaluating: traces this
-short need a smaller proximity window than the paper's long traces, and the model has only 20 heads.
+short need a smaller proximity window than the paper's long traces, and the model has few heads.
+
+Suppression effects on the answer are small for this model: its rows of the matrix lie near
+ln(1e-9) ≈ −20.7 (typically −17 to −19), because most answer tokens are fixed by the template and
+the numbers it copies also stand in neighbouring sentences (a step's result opens the next step)
+and in the problem, so masking one sentence barely moves a confident model; the ranking of such
+small effects is noisy.
 
 ## Reproducibility
 
@@ -226,6 +237,7 @@ agree only within noise and the weights are not bit-identical.
       fmt::arg("vocab", number(config, "vocab_size")),
       fmt::arg("train", number(training, "traces")), fmt::arg("seed", number(training, "seed")),
       fmt::arg("lr", number(training, "learning_rate")),
+      fmt::arg("answer_weight", number(training, "answer_loss_weight")),
       fmt::arg("steps", number(training, "steps")),
       fmt::arg("batch", number(training, "batch_size")),
       fmt::arg("seconds", number(training, "seconds", "{:.0f}")),

@@ -102,7 +102,7 @@ DemoTrace generate_trace(std::mt19937_64& random) {
     }
   }
   std::int64_t asked = count - 1;
-  if (uniform(random, 0, 9) < 4) {
+  if (uniform(random, 0, 9) < 3) {
     trace.question = "final";
     problem += fmt::format(" How many {} does {} have at the end?", object, person.name);
   } else {
@@ -163,7 +163,15 @@ DemoTrace generate_trace(std::mt19937_64& random) {
   trace.answer = operations[static_cast<std::size_t>(asked)].after;
   trace.answer_sentence = static_cast<std::int64_t>(trace.sentences.size());
   trace.copied_sentence = step_sentence[static_cast<std::size_t>(asked)];
-  trace.sentences.push_back(fmt::format("So the answer is {}.", trace.answer));
+  // The answer restates the asked step's equation, so it copies that step (or its check) token by
+  // token: the dependency a small model can learn reliably and the metrics should recover.
+  const Operation& answered = operations[static_cast<std::size_t>(asked)];
+  const std::string when = trace.question == "final"
+                               ? std::string("at the end")
+                               : fmt::format("after {}", kVerbs[answered.verb].gerund);
+  trace.sentences.push_back(fmt::format("So {}, {} {} {} = {} is the answer.", when,
+                                        answered.before, kVerbs[answered.verb].op, answered.operand,
+                                        answered.after));
   trace.kinds.push_back("answer");
   auto answer_dependencies = sources(asked, trace.answer_sentence);
   std::sort(answer_dependencies.begin(), answer_dependencies.end());

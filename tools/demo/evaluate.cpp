@@ -101,9 +101,13 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
   for (std::int64_t i = 0; i < answer_count; ++i) {
     const DemoTrace& trace = held_out[static_cast<std::size_t>(i)];
     const std::string expected = trace.sentences.back();
-    const bool right =
-        strip(continue_greedily(model, *tokenizer, trace.text_before_answer(), 16)) == expected;
+    const std::string answer =
+        strip(continue_greedily(model, *tokenizer, trace.text_before_answer(), 48));
+    const bool right = answer == expected;
     correct += right ? 1 : 0;
+    if (!right && i - correct < 5) {  // the first few misses, to see what goes wrong
+      fmt::print(stderr, "miss {}: expected \"{}\", generated \"{}\"\n", i, expected, answer);
+    }
     if (trace.question == "final") {
       ++final_total;
       final_correct += right ? 1 : 0;
@@ -119,8 +123,8 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
     }
     if (options.solve) {
       const std::string solution =
-          strip(continue_greedily(model, *tokenizer, trace.solve_prompt(), 160));
-      const auto last = solution.rfind("So the answer is ");
+          strip(continue_greedily(model, *tokenizer, trace.solve_prompt(), 240));
+      const auto last = solution.rfind("So ");
       if (last != std::string::npos && solution.substr(last) == expected) ++solved;
       if (trace.text == trace.solve_prompt() + " " + solution) ++exact;
     }

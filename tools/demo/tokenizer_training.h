@@ -12,7 +12,7 @@ struct TokenizerOptions {
   int threads = 2;
 };
 
-/// Trains a unigram model on `corpus_txt` (one text per line) and writes `model_dir`/
+/// Trains a BPE model on `corpus_txt` (one text per line) and writes `model_dir`/
 /// tokenizer.model and tokenizer_config.json: ids 0 <unk>, 1 <s> (BOS, added), 2 </s> (EOS),
 /// 3 "<think>"; digits are split so every number is tokenised digit by digit. Returns the
 /// vocabulary size.

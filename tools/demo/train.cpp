@@ -28,53 +28,86 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// BOS + text + EOS for every trace.
-std::vector<std::vector<std::int64_t>> encode_all(const Tokenizer& tokenizer,
-                                                  const std::vector<DemoTrace>& traces,
-                                                  std::int64_t eos) {
-  std::vector<std::vector<std::int64_t>> out;
+// BOS + text + EOS of one trace, and the loss weight of predicting each token (weights[t] for
+// ids[t]; weights[0], for BOS, is unused).
+struct EncodedTrace {
+  std::vector<std::int64_t> ids;
+  std::vector<float> weights;
+};
+
+// The problem before <think> (and <think> itself) is drawn at random, so predicting it teaches
+// nothing: weight 0, as in reasoning fine-tuning where the loss is on the response. The answer
+// sentence and EOS get answer_weight: the copy from an earlier step is a few tokens per trace and
+// is what the evaluation checks.
+std::vector<EncodedTrace> encode_all(const Tokenizer& tokenizer,
+                                     const std::vector<DemoTrace>& traces, std::int64_t eos,
+                                     double answer_weight) {
+  std::vector<EncodedTrace> out;
   out.reserve(traces.size());
   for (const auto& trace : traces) {
-    auto ids = tokenizer.encode(trace.text).ids();
-    ids.push_back(eos);
-    out.push_back(std::move(ids));
+    const Encoding encoding = tokenizer.encode(trace.text);
+    const std::int64_t response_start =
+        static_cast<std::int64_t>(trace.text.find("<think>") + std::string("<think>").size());
+    const auto answer_start =
+        static_cast<std::int64_t>(trace.text.size() - trace.sentences.back().size());
+    EncodedTrace encoded;
+    for (const Token& token : encoding.tokens) {
+      encoded.ids.push_back(token.id);
+      float weight = 1.0f;
+      if (token.special || token.byte_end <= response_start) weight = 0.0f;
+      if (token.byte_end > answer_start) weight = static_cast<float>(answer_weight);
+      encoded.weights.push_back(weight);
+    }
+    encoded.ids.push_back(eos);
+    encoded.weights.push_back(static_cast<float>(answer_weight));
+    out.push_back(std::move(encoded));
   }
   return out;
 }
 
-// Inputs [B, T] (right-padded with EOS) and targets [B, T - 1] (-100 where padded).
-std::pair<torch::Tensor, torch::Tensor> make_batch(
-    const std::vector<std::vector<std::int64_t>>& sequences,
-    const std::vector<std::size_t>& indices, std::int64_t pad) {
+struct Batch {
+  torch::Tensor ids;      // [B, T], right-padded with EOS
+  torch::Tensor targets;  // [B, T - 1]
+  torch::Tensor weights;  // [B, T - 1], 0 where padded or not trained on
+};
+
+Batch make_batch(const std::vector<EncodedTrace>& sequences,
+                 const std::vector<std::size_t>& indices, std::int64_t pad) {
   std::size_t length = 0;
-  for (auto i : indices) length = std::max(length, sequences[i].size());
+  for (auto i : indices) length = std::max(length, sequences[i].ids.size());
   const auto B = static_cast<std::int64_t>(indices.size());
   const auto T = static_cast<std::int64_t>(length);
-  auto ids = torch::full({B, T}, pad, torch::kInt64);
-  auto targets = torch::full({B, T - 1}, -100, torch::kInt64);
-  auto ids_a = ids.accessor<std::int64_t, 2>();
-  auto targets_a = targets.accessor<std::int64_t, 2>();
+  Batch batch{torch::full({B, T}, pad, torch::kInt64), torch::full({B, T - 1}, pad, torch::kInt64),
+              torch::zeros({B, T - 1}, torch::kFloat32)};
+  auto ids_a = batch.ids.accessor<std::int64_t, 2>();
+  auto targets_a = batch.targets.accessor<std::int64_t, 2>();
+  auto weights_a = batch.weights.accessor<float, 2>();
   for (std::int64_t b = 0; b < B; ++b) {
     const auto& sequence = sequences[indices[static_cast<std::size_t>(b)]];
-    for (std::size_t t = 0; t < sequence.size(); ++t) {
-      ids_a[b][static_cast<std::int64_t>(t)] = sequence[t];
-      if (t > 0) targets_a[b][static_cast<std::int64_t>(t) - 1] = sequence[t];
+    for (std::size_t t = 0; t < sequence.ids.size(); ++t) {
+      ids_a[b][static_cast<std::int64_t>(t)] = sequence.ids[t];
+      if (t > 0) {
+        targets_a[b][static_cast<std::int64_t>(t) - 1] = sequence.ids[t];
+        weights_a[b][static_cast<std::int64_t>(t) - 1] = sequence.weights[t];
+      }
     }
   }
-  return {ids, targets};
+  return batch;
 }
 
-torch::Tensor batch_loss(const Model& model, const torch::Tensor& ids, const torch::Tensor& targets,
-                         bool grad) {
+// The weighted mean cross-entropy of the batch (nats per weighted token).
+torch::Tensor batch_loss(const Model& model, const Batch& batch, bool grad) {
   ForwardOptions forward;
   forward.enable_grad = grad;
-  forward.block_size = ids.size(1);
-  auto logits = model.forward(ids, forward).logits;  // [B, T, V]
+  forward.block_size = batch.ids.size(1);
+  auto logits = model.forward(batch.ids, forward).logits;  // [B, T, V]
   const auto V = logits.size(-1);
-  auto predicted = logits.narrow(1, 0, ids.size(1) - 1).reshape({-1, V});
-  return torch::nn::functional::cross_entropy(
-      predicted, targets.reshape({-1}),
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+  auto predicted = logits.narrow(1, 0, batch.ids.size(1) - 1).reshape({-1, V});
+  auto per_token = torch::nn::functional::cross_entropy(
+      predicted, batch.targets.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  const auto weights = batch.weights.reshape({-1});
+  return (per_token * weights).sum() / weights.sum().clamp_min(1e-6);
 }
 
 std::string format_duration(double seconds) {
@@ -109,15 +142,16 @@ TrainSummary train_model(const TrainOptions& options) {
   const std::int64_t eos = tokenizer->eos_id().value_or(2);
   const auto train_traces = read_traces(options.data_dir / "train.jsonl");
   const auto held_out_traces = read_traces(options.data_dir / "heldout.jsonl");
-  const auto train = encode_all(*tokenizer, train_traces, eos);
+  const auto train = encode_all(*tokenizer, train_traces, eos, options.answer_loss_weight);
   const std::vector<DemoTrace> validation_traces(
       held_out_traces.begin(),
       held_out_traces.begin() + std::min<std::ptrdiff_t>(200, held_out_traces.size()));
-  const auto validation = encode_all(*tokenizer, validation_traces, eos);
+  const auto validation =
+      encode_all(*tokenizer, validation_traces, eos, options.answer_loss_weight);
   for (const auto& sequence : train) {
-    if (static_cast<std::int64_t>(sequence.size()) > options.max_positions) {
+    if (static_cast<std::int64_t>(sequence.ids.size()) > options.max_positions) {
       throw InputError(fmt::format("a training trace has {} tokens, more than {} positions",
-                                   sequence.size(), options.max_positions));
+                                   sequence.ids.size(), options.max_positions));
     }
   }
 
@@ -181,10 +215,10 @@ TrainSummary train_model(const TrainOptions& options) {
       }
       indices.push_back(order[cursor++]);
     }
-    auto [ids, targets] = make_batch(train, indices, eos);
-    const std::int64_t tokens = (targets != -100).sum().item<std::int64_t>();
+    const Batch batch = make_batch(train, indices, eos);
+    const std::int64_t tokens = (batch.weights > 0).sum().item<std::int64_t>();
     optimizer.zero_grad();
-    auto loss = batch_loss(model, ids, targets, /*grad=*/true);
+    auto loss = batch_loss(model, batch, /*grad=*/true);
     loss.backward();
     torch::nn::utils::clip_grad_norm_(all, options.grad_clip);
     optimizer.step();
@@ -220,17 +254,16 @@ TrainSummary train_model(const TrainOptions& options) {
   for (auto& parameter : model.parameters()) parameter.set_requires_grad(false);
   {
     torch::NoGradGuard no_grad;
-    double total = 0;
-    std::int64_t count = 0;
+    double total = 0, weight_sum = 0;
     for (std::size_t i = 0; i < validation.size(); i += 50) {
       std::vector<std::size_t> indices;
       for (std::size_t j = i; j < std::min(validation.size(), i + 50); ++j) indices.push_back(j);
-      auto [ids, targets] = make_batch(validation, indices, eos);
-      const auto n = (targets != -100).sum().item<std::int64_t>();
-      total += batch_loss(model, ids, targets, false).item<double>() * static_cast<double>(n);
-      count += n;
+      const Batch batch = make_batch(validation, indices, eos);
+      const double weight = batch.weights.sum().item<double>();
+      total += batch_loss(model, batch, false).item<double>() * weight;
+      weight_sum += weight;
     }
-    summary.held_out_loss = total / static_cast<double>(std::max<std::int64_t>(1, count));
+    summary.held_out_loss = total / std::max(1e-6, weight_sum);
   }
   model.save(options.model_dir, torch::kFloat32);
 
@@ -240,6 +273,7 @@ TrainSummary train_model(const TrainOptions& options) {
   json["steps"] = summary.steps;
   json["batch_size"] = options.batch_size;
   json["learning_rate"] = options.learning_rate;
+  json["answer_loss_weight"] = options.answer_loss_weight;
   json["seed"] = options.seed;
   json["threads"] = options.threads;
   json["tokens"] = summary.tokens;

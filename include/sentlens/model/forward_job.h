@@ -20,6 +20,7 @@ struct ForwardJob {
   bool save_attention = false;      // `attentions` F32 [L, H, T, T]: grows as T², for small inputs
   std::int64_t block_size = 256;    // query rows per attention block
   int threads = 0;                  // 0 = all cores
+  std::string device = "cpu";       // torch device string: "cpu", "cuda", "cuda:1"
   bool allow_longer = false;        // allow more tokens than max_position_embeddings
   std::filesystem::path out;        // safetensors file to write
 };

@@ -1,0 +1,95 @@
+// bench/analyze: `sentlens analyze` (tokenize, split, one capture pass with sentence pooling and
+// every token accumulator, receiver heads, token roles, sinks) on a ~2,000-token trace against the
+// model's plain forward pass over the same tokens, measured in one run on a random-weight
+// checkpoint of the Qwen2.5-0.5B shape (24 layers by default). Target: analyze (model load
+// excluded, as it is for the forward) within the forward time + 10%. Both runs alternate and the
+// best of --repeats is compared (shared machines are noisy).
+//
+// usage: sentlens_bench_analyze [--tokens 2000] [--layers 24] [--threads 0] [--repeats 2]
+//                               [--work DIR] [--shared DIR]
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <string>
+
+#include <fmt/core.h>
+#include <torch/torch.h>
+
+#include "bench_text.h"
+#include "random_checkpoint.h"
+#include "sentlens/model/model.h"
+#include "sentlens/tokenizer/tokenizer.h"
+#include "sentlens/workflow/analyze.h"
+
+namespace fs = std::filesystem;
+
+int main(int argc, char** argv) {
+  std::int64_t tokens = 2000;
+  int threads = 0;
+  int repeats = 2;
+  sentlens::bench::QwenShape shape;
+  fs::path work = fs::temp_directory_path() / "sentlens-bench-analyze";
+  fs::path shared = std::getenv("SENTLENS_SHARED") != nullptr
+                        ? fs::path(std::getenv("SENTLENS_SHARED"))
+                        : fs::path(__FILE__).parent_path().parent_path().parent_path() / "shared";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string key = argv[i], value = argv[i + 1];
+    if (key == "--tokens") tokens = std::stoll(value);
+    if (key == "--layers") shape.layers = std::stoll(value);
+    if (key == "--threads") threads = std::stoi(value);
+    if (key == "--repeats") repeats = std::max(1, std::stoi(value));
+    if (key == "--work") work = value;
+    if (key == "--shared") shared = value;
+  }
+  try {
+    const fs::path tokenizer_dir = shared / "models/stories260K";
+    const fs::path model_dir = work / fmt::format("qwen2.5-0.5b-shape-{}-layers", shape.layers);
+    if (!fs::exists(model_dir / "model.safetensors")) {
+      fmt::print("writing a random Qwen2.5-0.5B-shape checkpoint ({} layers) to {} ...\n",
+                 shape.layers, model_dir.string());
+      sentlens::bench::write_random_qwen_checkpoint(model_dir, tokenizer_dir, 0, shape);
+    }
+    const std::string text = sentlens::bench::make_bench_text(tokenizer_dir, tokens);
+    const auto model =
+        sentlens::Model::load(model_dir, sentlens::LoadOptions{torch::kCPU, threads});
+    const auto ids = torch::tensor(sentlens::load_tokenizer(model_dir)->encode(text).ids());
+
+    sentlens::AnalyzeJob job;
+    job.model_dir = model_dir;
+    job.text = text;
+    job.threads = threads;
+    double best_forward = std::numeric_limits<double>::infinity();
+    double best_analyze = best_forward;
+    sentlens::AnalyzeResult result;
+    for (int r = 0; r < repeats; ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      sentlens::ForwardOptions options;
+      options.compute_logits = false;  // analyze needs no logits unless the entropy is asked
+      model.forward(ids, options);
+      const double forward =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      result = sentlens::run_analyze_job(job);
+      const auto& s = result.seconds;
+      const double analyze = s.align + s.forward + s.analysis + s.write + s.report;
+      fmt::print(
+          "repeat {}: forward {:.2f} s, analyze {:.2f} s (align {:.2f}, capture pass {:.2f}, "
+          "analyses {:.3f}; load {:.2f} not counted)\n",
+          r + 1, forward, analyze, s.align, s.forward, s.analysis, s.load);
+      best_forward = std::min(best_forward, forward);
+      best_analyze = std::min(best_analyze, analyze);
+    }
+    fmt::print(
+        "{} tokens, {} sentences, {} layers x {} heads, {} receiver heads\n"
+        "forward (no LM head) {:.2f} s; analyze {:.2f} s; analyze / forward = {:.3f} "
+        "(target <= 1.10)\n",
+        ids.size(0), result.trace.num_sentences(), result.trace.num_layers, result.trace.num_heads,
+        result.receivers ? result.receivers->receiver_heads.size() : std::size_t{0}, best_forward,
+        best_analyze, best_analyze / best_forward);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "sentlens_bench_analyze: {}\n", error.what());
+    return 1;
+  }
+  return 0;
+}
