@@ -6,7 +6,7 @@
 // best of --repeats is compared (shared machines are noisy).
 //
 // usage: sentlens_bench_analyze [--tokens 2000] [--layers 24] [--threads 0] [--repeats 2]
-//                               [--work DIR] [--shared DIR]
+//                               [--work DIR] [--shared DIR] [--token-rhythm 1]
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   std::int64_t tokens = 2000;
   int threads = 0;
   int repeats = 2;
+  bool token_rhythm = true;  // --token-rhythm 0: sentence pooling alone (to see what costs what)
   sentlens::bench::QwenShape shape;
   fs::path work = fs::temp_directory_path() / "sentlens-bench-analyze";
   fs::path shared = std::getenv("SENTLENS_SHARED") != nullptr
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     if (key == "--repeats") repeats = std::max(1, std::stoi(value));
     if (key == "--work") work = value;
     if (key == "--shared") shared = value;
+    if (key == "--token-rhythm") token_rhythm = value != "0";
   }
   try {
     const fs::path tokenizer_dir = shared / "models/stories260K";
@@ -52,24 +54,30 @@ int main(int argc, char** argv) {
       sentlens::bench::write_random_qwen_checkpoint(model_dir, tokenizer_dir, 0, shape);
     }
     const std::string text = sentlens::bench::make_bench_text(tokenizer_dir, tokens);
-    const auto model =
-        sentlens::Model::load(model_dir, sentlens::LoadOptions{torch::kCPU, threads});
     const auto ids = torch::tensor(sentlens::load_tokenizer(model_dir)->encode(text).ids());
 
     sentlens::AnalyzeJob job;
     job.model_dir = model_dir;
     job.text = text;
     job.threads = threads;
+    job.parameters.token_rhythm = token_rhythm;
+    // One model in memory at a time, as in the CLI: a second loaded copy of the weights was
+    // measured 25% slower than the first, which would be a property of the bench, not of analyze.
+    auto plain_forward = [&] {
+      const auto model =
+          sentlens::Model::load(model_dir, sentlens::LoadOptions{torch::kCPU, threads});
+      sentlens::ForwardOptions options;
+      options.compute_logits = false;  // analyze needs no logits unless the entropy is asked
+      const auto start = std::chrono::steady_clock::now();
+      model.forward(ids, options);
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    plain_forward();  // warm-up (allocator, BLAS threads), not counted
     double best_forward = std::numeric_limits<double>::infinity();
     double best_analyze = best_forward;
     sentlens::AnalyzeResult result;
     for (int r = 0; r < repeats; ++r) {
-      const auto start = std::chrono::steady_clock::now();
-      sentlens::ForwardOptions options;
-      options.compute_logits = false;  // analyze needs no logits unless the entropy is asked
-      model.forward(ids, options);
-      const double forward =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double forward = plain_forward();
       result = sentlens::run_analyze_job(job);
       const auto& s = result.seconds;
       const double analyze = s.align + s.forward + s.analysis + s.write + s.report;

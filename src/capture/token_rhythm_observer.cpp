@@ -63,18 +63,27 @@ void TokenRhythmObserver::observe(const AttentionBlock& block, const torch::Tens
                             torch::arange(k_count, index_options).unsqueeze(0);  // [rows, K]
   // Future keys (lag < 0) have probability 0; clamping keeps their weight finite.
   const torch::Tensor distance = lag.clamp_min(0).to(torch::kFloat32);
+  // The products below are written into one workspace, sized once for the forward's largest
+  // block (all keys): same values as fresh tensors, without a new mapping per product.
+  const std::int64_t needed = h_count * (n - a) * k_count;
+  if (!workspace_.defined() || workspace_.numel() < needed ||
+      workspace_.device() != probs.device()) {
+    const std::int64_t largest = h_count * n * (shape_.past_length + t_count);
+    workspace_ = torch::empty({std::max(needed, largest)}, probs.options());
+  }
+  torch::Tensor product = workspace_.narrow(0, 0, needed).view({h_count, n - a, k_count});
   // Eq. 7: Σ_s A[t,s]·(t − s), summed over response rows.
-  distance_sums_[layer].add_((p * distance).sum({1, 2}).to(torch::kFloat64));
+  torch::mul_out(product, p, distance);
+  distance_sums_[layer].add_(product.sum({1, 2}).to(torch::kFloat64));
   // Eq. 9: WAAD_t = Σ_s A[t,s]·min(t − s, W).
-  const torch::Tensor waad_rows =
-      (p * distance.clamp_max(static_cast<double>(options_.window))).sum(2);  // [H, rows]
+  torch::mul_out(product, p, distance.clamp_max(static_cast<double>(options_.window)));
+  const torch::Tensor waad_rows = product.sum(2);  // [H, rows]
   waad_[layer].narrow(1, q0 + a, n - a).copy_(waad_rows.to(torch::kFloat64));
   // Eq. 10 numerator: keys s with H_lo ≤ t − s ≤ H_hi from response rows t.
   torch::Tensor in_horizon = lag >= options_.horizon_lo;
   if (options_.horizon_hi >= 0) in_horizon = in_horizon & (lag <= options_.horizon_hi);
-  fai_sums_[layer]
-      .narrow(1, 0, k_count)
-      .add_((p * in_horizon.to(torch::kFloat32)).sum(1).to(torch::kFloat64));
+  torch::mul_out(product, p, in_horizon.to(torch::kFloat32));
+  fai_sums_[layer].narrow(1, 0, k_count).add_(product.sum(1).to(torch::kFloat64));
 }
 
 void TokenRhythmObserver::end_forward() {
@@ -83,6 +92,7 @@ void TokenRhythmObserver::end_forward() {
                    "token rhythm saw {} query rows of a layer, expected {}", rows,
                    shape_.new_tokens);
   }
+  workspace_ = torch::Tensor();  // up to 32 MiB: not kept between forwards
   complete_ = true;
 }
 
