@@ -22,6 +22,7 @@
 #include "sentlens/model/model.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/workflow/analyze.h"
+#include "util/seconds.h"
 
 namespace fs = std::filesystem;
 
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
       options.compute_logits = false;  // analyze needs no logits unless the entropy is asked
       const auto start = std::chrono::steady_clock::now();
       model.forward(ids, options);
-      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return sentlens::seconds_since(start);
     };
     plain_forward();  // warm-up (allocator, BLAS threads), not counted
     double best_forward = std::numeric_limits<double>::infinity();

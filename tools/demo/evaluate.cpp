@@ -19,6 +19,7 @@
 #include "sentlens/suppression/suppression.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/trace/trace.h"
+#include "util/seconds.h"
 
 namespace sentlens::demo {
 
@@ -193,7 +194,7 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
     default_failure = error.what();
     result.receiver_top3_default = result.receiver_top3_default_random = NAN;
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = seconds_since(start);
 
   fmt::print(
       "answer accuracy (greedy answer sentence after the gold trace, {} problems): {:.1f}%\n",

@@ -17,16 +17,13 @@
 #include "sentlens/error.h"
 #include "sentlens/model/model.h"
 #include "sentlens/tokenizer/tokenizer.h"
+#include "util/seconds.h"
 
 namespace sentlens::demo {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // BOS + text + EOS of one trace, and the loss weight of predicting each token (weights[t] for
 // ids[t]; weights[0], for BOS, is unused).
