@@ -73,6 +73,7 @@ Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std:
   std::optional<TokenRhythmObserver> rhythm_observer;
   ForwardOptions options;
   options.block_size = parameters.block_size;
+  options.allow_longer = parameters.allow_longer;
   options.compute_logits = parameters.token_rhythm && parameters.token_entropy;
   options.observers = {&pooling};
   if (parameters.token_rhythm) {

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/counted.h"
 #include "cli/input_text.h"
 #include "cli/json_values.h"
 #include "sentlens/io/reasoning_trace_file.h"
@@ -166,9 +167,9 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
 
 void print_table(const AnalyzeResult& result, const Arguments& arguments) {
   const Trace& trace = result.trace;
-  fmt::print("{}: {} tokens, {} sentences, {} layers x {} heads (forward {:.2f} s)\n", trace.model,
-             trace.num_tokens(), trace.num_sentences(), trace.num_layers, trace.num_heads,
-             result.seconds.forward);
+  fmt::print("{}: {}, {}, {} layers x {} heads (forward {:.2f} s)\n", trace.model,
+             counted(trace.num_tokens(), "token"), counted(trace.num_sentences(), "sentence"),
+             trace.num_layers, trace.num_heads, result.seconds.forward);
   if (result.receivers) {
     const auto& scores = result.receivers->traces.front().receiver_head_scores;
     fmt::print("\nTop broadcasting sentences (receiver-head score)\n");
@@ -301,6 +302,7 @@ void register_analyze_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   add_block_size_option(*command, arguments->job.parameters.block_size);
+  add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
   add_threads_option(*command, arguments->job.threads);
   add_device_option(*command, arguments->job.device);
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)");

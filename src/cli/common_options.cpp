@@ -42,6 +42,11 @@ CLI::Option* add_no_bos_flag(CLI::App& command, bool& no_bos, const std::string&
   return command.add_flag("--no-bos", no_bos, help);
 }
 
+CLI::Option* add_allow_longer_flag(CLI::App& command, bool& allow_longer) {
+  return command.add_flag("--allow-longer", allow_longer,
+                          "Allow more tokens than max_position_embeddings (rotary positions only)");
+}
+
 CLI::Option* add_json_flag(CLI::App& command, bool& json, const std::string& help) {
   return command.add_flag("--json", json, help);
 }

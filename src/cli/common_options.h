@@ -38,6 +38,9 @@ CLI::Option* add_device_option(CLI::App& command, std::string& device);
 CLI::Option* add_no_bos_flag(CLI::App& command, bool& no_bos,
                              const std::string& help = "Do not add the tokenizer's BOS token");
 
+/// --allow-longer: run past max_position_embeddings.
+CLI::Option* add_allow_longer_flag(CLI::App& command, bool& allow_longer);
+
 /// --json: print JSON on stdout.
 CLI::Option* add_json_flag(CLI::App& command, bool& json,
                            const std::string& help = "Print JSON on stdout");

@@ -34,8 +34,7 @@ void register_forward_command(CLI::App& app) {
   add_block_size_option(*command, arguments->job.block_size);
   add_threads_option(*command, arguments->job.threads);
   add_device_option(*command, arguments->job.device);
-  command->add_flag("--allow-longer", arguments->job.allow_longer,
-                    "Allow more tokens than max_position_embeddings");
+  add_allow_longer_flag(*command, arguments->job.allow_longer);
   command->add_option("--out", arguments->out, "Output .safetensors file")->required();
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
 

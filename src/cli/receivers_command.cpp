@@ -28,10 +28,15 @@ void register_receivers_command(CLI::App& app) {
       "--attention", arguments->attention,
       "Safetensors files with `attn` [L, H, T, T] and `boundaries` I64 [S, 2] instead of traces");
   traces->excludes(attention);
+  // Trace files are pooled already: the pooling profile and the strict check apply to raw maps
+  // only.
   add_profile_option(*command, arguments->profile,
-                     "Pooling of --attention files: clean, or reference (T-1 clamp, empty = 0)");
-  command->add_flag("--strict", arguments->job.import.strict,
-                    "Reject --attention maps that are not row-stochastic or not causal");
+                     "Pooling of --attention files: clean, or reference (T-1 clamp, empty = 0)")
+      ->needs(attention);
+  command
+      ->add_flag("--strict", arguments->job.import.strict,
+                 "Reject --attention maps that are not row-stochastic or not causal")
+      ->needs(attention);
   command
       ->add_option("--proximity-ignore", arguments->job.options.proximity_ignore,
                    "Ignore cells with i - j below this (sentences)")

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/counted.h"
 #include "sentlens/report/report.h"
 #include "sentlens/trace/trace.h"
 #include "sentlens/util/parse_lists.h"
@@ -110,9 +111,9 @@ void register_report_command(CLI::App& app) {
       return;
     }
     fmt::print("wrote {} ({}) in {:.2f} s\n", arguments->out, human_size(size), seconds);
-    fmt::print("  {} sentences, {} tokens, {} layers x {} heads, {} receiver heads\n",
-               data.num_sentences, data.num_tokens, data.num_layers, data.num_heads,
-               data.receivers.size());
+    fmt::print("  {}, {}, {} layers x {} heads, {} receiver heads\n",
+               counted(data.num_sentences, "sentence"), counted(data.num_tokens, "token"),
+               data.num_layers, data.num_heads, data.receivers.size());
     fmt::print(
         "  per-head matrices embedded: {} of {}{}\n", data.head_matrices.size(),
         data.num_layers * data.num_heads,

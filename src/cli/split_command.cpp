@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/counted.h"
 #include "cli/input_text.h"
 #include "sentlens/text/splitter.h"
 
@@ -65,7 +66,8 @@ void register_split_command(CLI::App& app) {
       fmt::print("{}\n", json.dump(2));
       return;
     }
-    fmt::print("{} sentences ({} profile)\n", result.sentences.size(),
+    fmt::print("{} ({} profile)\n",
+               counted(static_cast<std::int64_t>(result.sentences.size()), "sentence"),
                profile_name(options.profile));
     for (std::size_t i = 0; i < result.sentences.size(); ++i) {
       const Sentence& s = result.sentences[i];

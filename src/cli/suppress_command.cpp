@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/counted.h"
 #include "cli/input_text.h"
 #include "cli/json_values.h"
 #include "sentlens/error.h"
@@ -80,6 +81,7 @@ void register_suppress_command(CLI::App& app) {
   add_threads_option(*command, arguments->job.threads);
   add_device_option(*command, arguments->job.device);
   add_no_bos_flag(*command, arguments->no_bos);
+  add_allow_longer_flag(*command, arguments->job.options.allow_longer);
   command->add_option("--out", arguments->out,
                       "Write kl_matrix F64 [S, S], token_kl F64 [S, T], boundaries, ids");
   command->add_option("--export-ta", arguments->export_ta,
@@ -142,8 +144,9 @@ void register_suppress_command(CLI::App& app) {
       fmt::print("{}\n", json.dump(2));
       return;
     }
-    fmt::print("E[target, suppressed] = mean ln(KL + 1e-9){}, {} sentences, {:.2f} s\n",
-               arguments->row_centred ? ", row-centred" : "", S, result.seconds);
+    fmt::print("E[target, suppressed] = mean ln(KL + 1e-9){}, {}, {:.2f} s\n",
+               arguments->row_centred ? ", row-centred" : "", counted(S, "sentence"),
+               result.seconds);
     fmt::print("{:>6}", "t\\s");
     for (std::int64_t j = 0; j < S; ++j) fmt::print(" {:>7}", j);
     fmt::print("\n");

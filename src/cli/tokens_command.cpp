@@ -129,6 +129,13 @@ void register_tokens_command(CLI::App& app) {
         tokens.push_back(token);
       }
       json["tokens"] = tokens;
+      auto positions = [r0](const std::vector<std::size_t>& indices) {
+        std::vector<std::size_t> out;
+        for (auto r : indices) out.push_back(r0 + r);
+        return out;
+      };
+      json["top_preplan"] = positions(top_preplan);  // the --top largest Δ, largest first
+      json["top_anchor"] = positions(top_anchor);    // the --top largest FAI, largest first
       fmt::print("{}\n", json.dump(2));
       return;
     }

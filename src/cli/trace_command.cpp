@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/counted.h"
 #include "cli/input_text.h"
 #include "sentlens/capture/trace_capture.h"
 
@@ -25,31 +26,40 @@ void register_trace_command(CLI::App& app) {
   command->add_flag("--whole-text", arguments->whole_text,
                     "Split the whole text, ignoring <think> ... </think>");
   add_no_bos_flag(*command, arguments->no_bos);
+  add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
   add_block_size_option(*command, arguments->job.parameters.block_size);
   add_threads_option(*command, arguments->job.threads);
   add_device_option(*command, arguments->job.device);
   auto& rhythm = arguments->job.parameters.rhythm;
-  command
-      ->add_option("--response-start", rhythm.response_start,
-                   "First response token (prompt length) for the token rhythm; -1 = the first "
-                   "sentence's first token")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40));
-  command->add_option("--window", rhythm.window, "WAAD window W (tokens)")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
-  command->add_option("--horizon-lo", rhythm.horizon_lo, "FAI horizon start H_lo (tokens)")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
-  command
-      ->add_option("--horizon-hi", rhythm.horizon_hi,
-                   "FAI horizon end H_hi (tokens); -1 = to the end of the text")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40));
-  command->add_flag("--no-token-rhythm", arguments->no_rhythm,
-                    "Only pool sentences: skip WAAD, FAI, key attention and entropy");
-  command->add_flag("--entropy", arguments->entropy,
-                    "Also save the token entropy (computes the [T, V] logits)");
+  std::vector<CLI::Option*> rhythm_options;
+  rhythm_options.push_back(
+      command
+          ->add_option("--response-start", rhythm.response_start,
+                       "First response token (prompt length) for the token rhythm; -1 = the first "
+                       "sentence's first token")
+          ->capture_default_str()
+          ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40)));
+  rhythm_options.push_back(command->add_option("--window", rhythm.window, "WAAD window W (tokens)")
+                               ->capture_default_str()
+                               ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40)));
+  rhythm_options.push_back(
+      command->add_option("--horizon-lo", rhythm.horizon_lo, "FAI horizon start H_lo (tokens)")
+          ->capture_default_str()
+          ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40)));
+  rhythm_options.push_back(
+      command
+          ->add_option("--horizon-hi", rhythm.horizon_hi,
+                       "FAI horizon end H_hi (tokens); -1 = to the end of the text")
+          ->capture_default_str()
+          ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40)));
+  rhythm_options.push_back(command->add_flag(
+      "--entropy", arguments->entropy, "Also save the token entropy (computes the [T, V] logits)"));
+  // The token-rhythm settings mean nothing without the token rhythm: reject the combination
+  // rather than ignore them.
+  auto* no_rhythm =
+      command->add_flag("--no-token-rhythm", arguments->no_rhythm,
+                        "Only pool sentences: skip WAAD, FAI, key attention and entropy");
+  for (auto* option : rhythm_options) no_rhythm->excludes(option);
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)")->required();
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
 
@@ -77,10 +87,11 @@ void register_trace_command(CLI::App& app) {
       return;
     }
     fmt::print(
-        "{} tokens, {} sentences, {} layers x {} heads: forward {:.3f} s (load {:.3f} s, "
+        "{}, {}, {} layers x {} heads: forward {:.3f} s (load {:.3f} s, "
         "write {:.3f} s)\nwrote {}\n",
-        summary.tokens, summary.sentences, summary.layers, summary.heads, summary.forward_seconds,
-        summary.load_seconds, summary.write_seconds, job.out.string());
+        counted(summary.tokens, "token"), counted(summary.sentences, "sentence"), summary.layers,
+        summary.heads, summary.forward_seconds, summary.load_seconds, summary.write_seconds,
+        job.out.string());
   });
 }
 

@@ -121,7 +121,8 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
                         {"think_region", trace.parameters.think_region},
                         {"min_chunk_chars", trace.parameters.min_chunk_chars},
                         {"add_bos", trace.parameters.add_bos},
-                        {"block_size", trace.parameters.block_size}};
+                        {"block_size", trace.parameters.block_size},
+                        {"allow_longer", trace.parameters.allow_longer}};
   const TokenRhythm& rhythm = trace.rhythm;
   if (!rhythm.empty()) {
     meta["token_rhythm"] = {{"response_start", rhythm.options.response_start},
@@ -212,6 +213,9 @@ Trace read_trace(const std::filesystem::path& path) {
     trace.parameters.min_chunk_chars = metadata_integer(parameters, "min_chunk_chars");
     trace.parameters.add_bos = parameters.at("add_bos").get<bool>();
     trace.parameters.block_size = metadata_integer(parameters, "block_size");
+    // Files written before --allow-longer existed ran within max_position_embeddings.
+    trace.parameters.allow_longer =
+        parameters.contains("allow_longer") && parameters.at("allow_longer").get<bool>();
     if (meta.contains("suppression")) {
       trace.suppression_profile = meta.at("suppression").at("profile").get<std::string>();
       trace.suppression_temperature = meta.at("suppression").at("temperature").get<double>();

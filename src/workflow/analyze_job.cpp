@@ -137,6 +137,7 @@ AnalyzeResult run_analyze_job(const AnalyzeJob& job) {
     start = std::chrono::steady_clock::now();
     SuppressionOptions options = job.suppression;
     options.block_size = parameters.block_size;
+    options.allow_longer = parameters.allow_longer;
     if (job.on_progress) {
       options.on_progress = [&progress](const SuppressionProgress& state) {
         progress(fmt::format("suppression: {}/{} sentences ({:.1f} s)", state.done, state.total,

@@ -144,5 +144,29 @@ TEST(AnalyzeCli, RunsOnTheBundledDemoModelWithNoArguments) {
   }
 }
 
+TEST(AnalyzeCli, AllowLongerRunsPastMaxPositionEmbeddings) {
+  // Three demo traces in a row: about 300 tokens, past the demo model's 256 positions.
+  const std::filesystem::path source = SENTLENS_SOURCE_DIR;
+  const std::string model = quoted((source / "models/demo").string());
+  const std::string demo = read_text_file(source / "examples/traces/demo_1.txt");
+  TempDir dir;
+  write_text_file(dir / "long.txt", demo + " " + demo + " " + demo);
+  const std::string text = " --text-file " + quoted((dir / "long.txt").string());
+  const std::string out = " --out " + quoted((dir / "long.safetensors").string());
+  auto r = run_cli("trace --model " + model + text + out);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("exceed max_position_embeddings 256"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--allow-longer"), std::string::npos) << r.err;
+  r = run_cli("trace --allow-longer --json --model " + model + text + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(r.out)["tokens"].get<int>(), 256);
+  EXPECT_EQ(run_cli("analyze --quiet --demo" + text).exit_code, 3);
+  r = run_cli("analyze --quiet --demo --allow-longer --suppress --json" + text);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(r.out)["tokens"].get<int>(), 256);
+  EXPECT_EQ(run_cli("suppress --quiet --model " + model + text).exit_code, 3);
+  EXPECT_EQ(run_cli("suppress --quiet --allow-longer --model " + model + text).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace sentlens

@@ -44,6 +44,8 @@ TEST(SentenceCommands, SplitReferenceJson) {
   const auto clean = run("split --text 'One sentence here. And a tail'");
   EXPECT_EQ(clean.code, 0);
   EXPECT_NE(clean.out.find("2 sentences (clean profile)"), std::string::npos) << clean.out;
+  const auto single = run("split --text 'Just one sentence here.'");
+  EXPECT_NE(single.out.find("1 sentence (clean profile)"), std::string::npos) << single.out;
   const auto bad = run("split --text x --profile exact");
   EXPECT_EQ(bad.code, 3);
   EXPECT_NE(bad.out.find("--profile: unknown profile 'exact'"), std::string::npos) << bad.out;
@@ -97,6 +99,10 @@ TEST(SentenceCommands, TraceThenReceivers) {
   const auto mixed =
       run("receivers " + (dir / "clean.trace.safetensors").string() + " --attention x.safetensors");
   EXPECT_NE(mixed.code, 0);
+  // The pooling profile and the strict check apply to --attention maps only.
+  const std::string clean_trace = (dir / "clean.trace.safetensors").string();
+  EXPECT_EQ(run("receivers " + clean_trace + " --strict").code, 2);
+  EXPECT_EQ(run("receivers " + clean_trace + " --profile reference").code, 2);
 }
 
 }  // namespace

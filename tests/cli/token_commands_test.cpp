@@ -59,6 +59,19 @@ TEST(TokenCommands, TraceTokensSinksCalibrate) {
   const auto& first = json["tokens"][0];
   EXPECT_TRUE(first.contains("gamma"));
   EXPECT_TRUE(first.contains("entropy"));
+  // --top also bounds the JSON's top lists: the largest Δ and FAI first, as token positions.
+  const auto top_json = nlohmann::json::parse(run("tokens " + trace + " --json --top 3").out);
+  ASSERT_EQ(top_json["top_anchor"].size(), 3u);
+  ASSERT_EQ(top_json["top_preplan"].size(), 3u);
+  const auto response_start = top_json["parameters"]["response_start"].get<std::size_t>();
+  auto fai_at = [&](std::size_t position) {
+    return top_json["tokens"][position - response_start]["fai"].get<double>();
+  };
+  EXPECT_GE(fai_at(top_json["top_anchor"][0]), fai_at(top_json["top_anchor"][2]));
+  for (const auto& token : top_json["tokens"]) {
+    if (!token["fai"].is_null())
+      EXPECT_LE(token["fai"].get<double>(), fai_at(top_json["top_anchor"][0]));
+  }
   const auto text_out = run("tokens " + trace + " --top 3");
   ASSERT_EQ(text_out.code, 0);
   EXPECT_NE(text_out.out.find("top anchor tokens"), std::string::npos);
@@ -83,6 +96,14 @@ TEST(TokenCommands, TraceTokensSinksCalibrate) {
                 .code,
             0);
   EXPECT_EQ(run("tokens " + plain).code, 3);
+  // Token-rhythm settings without the token rhythm are a usage error, not silently ignored.
+  for (const char* option : {"--window 5", "--horizon-hi 9", "--entropy", "--response-start 3"}) {
+    EXPECT_EQ(run("trace --model " + model + " --text-file " + (dir / "story.txt").string() +
+                  " --no-token-rhythm " + option + " --out " + plain)
+                  .code,
+              2)
+        << option;
+  }
 }
 
 TEST(TokenCommands, CalibrateWritesItsResultAndTakesTheReferenceProfile) {

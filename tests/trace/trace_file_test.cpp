@@ -26,6 +26,7 @@ Trace small_trace() {
   trace.text = "Q: <think>Café one. Two here.</think>";
   trace.parameters.profile = Profile::kReference;
   trace.parameters.block_size = 7;
+  trace.parameters.allow_longer = true;
   trace.sentences = {Sentence{10, 20, 10, 21}, Sentence{20, 29, 21, 30}};
   trace.tokens = {TraceToken{1, 0, 0, 0, 0}, TraceToken{5, 0, 10, 0, 10},
                   TraceToken{6, 10, 21, 10, 20}, TraceToken{7, 21, 30, 21, 29},
@@ -59,6 +60,7 @@ TEST(TraceFile, RoundTrip) {
   EXPECT_EQ(back.text, trace.text);
   EXPECT_EQ(back.parameters.profile, Profile::kReference);
   EXPECT_EQ(back.parameters.block_size, 7);
+  EXPECT_TRUE(back.parameters.allow_longer);
   ASSERT_EQ(back.sentences.size(), 2u);
   EXPECT_EQ(back.sentences[1].byte_end, 30);
   EXPECT_EQ(back.sentences[1].char_end, 29);

@@ -173,7 +173,12 @@ DemoTrace generate_trace(std::mt19937_64& random) {
                                         answered.before, kVerbs[answered.verb].op, answered.operand,
                                         answered.after));
   trace.kinds.push_back("answer");
+  // The restated equation uses two results: the asked step's (its result) and the one before it
+  // (its first number), stated by the previous step or the start sentence, or a check of either.
   auto answer_dependencies = sources(asked, trace.answer_sentence);
+  for (const auto source : sources(asked - 1, trace.answer_sentence)) {
+    answer_dependencies.push_back(source);
+  }
   std::sort(answer_dependencies.begin(), answer_dependencies.end());
   trace.dependencies.push_back(answer_dependencies);
 

@@ -83,6 +83,20 @@ std::pair<double, double> receiver_rates(const std::vector<SentenceMatrices>& ma
   return {hits / n, random / n};
 }
 
+// The sentences stating the result the answer copies: the copied step and any check of it (a
+// check's last dependency is the step it re-derives).
+std::vector<std::int64_t> copied_sources(const DemoTrace& trace) {
+  std::vector<std::int64_t> out = {trace.copied_sentence};
+  for (std::int64_t s = 0; s < trace.answer_sentence; ++s) {
+    const auto& dependencies = trace.dependencies[static_cast<std::size_t>(s)];
+    if (trace.kinds[static_cast<std::size_t>(s)] == "check" && !dependencies.empty() &&
+        dependencies.back() == trace.copied_sentence) {
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem::path& json_out) {
@@ -146,7 +160,7 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
   TraceParameters parameters;
   parameters.token_rhythm = false;
   std::vector<SentenceMatrices> matrices;
-  double suppression_hits = 0, suppression_random = 0;
+  double suppression_hits = 0, suppression_random = 0, copied_hits = 0, copied_random = 0;
   for (std::size_t t = 0; t < traces.size(); ++t) {
     const DemoTrace& trace = traces[t];
     const Trace captured = capture_trace(model, *tokenizer, trace.text, parameters);
@@ -174,11 +188,17 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
     if (std::find(truth.begin(), truth.end(), strongest) != truth.end()) suppression_hits += 1;
     suppression_random +=
         static_cast<double>(truth.size()) / static_cast<double>(trace.answer_sentence);
+    const auto copied = copied_sources(trace);
+    if (std::find(copied.begin(), copied.end(), strongest) != copied.end()) copied_hits += 1;
+    copied_random +=
+        static_cast<double>(copied.size()) / static_cast<double>(trace.answer_sentence);
     if ((t + 1) % 50 == 0) fmt::print(stderr, "structure: {}/{}\n", t + 1, traces.size());
   }
   result.structure_total = structure_count;
   result.suppression_hit = suppression_hits / static_cast<double>(structure_count);
   result.suppression_hit_random = suppression_random / static_cast<double>(structure_count);
+  result.suppression_copied_hit = copied_hits / static_cast<double>(structure_count);
+  result.suppression_copied_random = copied_random / static_cast<double>(structure_count);
 
   ReceiverOptions receivers;
   receivers.proximity_ignore = options.proximity_ignore;
@@ -228,6 +248,8 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
       "suppression: the answer's strongest dependency is a true one in {:.1f}% of {} traces "
       "(random earlier sentence: {:.1f}%)\n",
       100 * result.suppression_hit, structure_count, 100 * result.suppression_hit_random);
+  fmt::print("  the copied step or a check of it: {:.1f}% (random earlier sentence: {:.1f}%)\n",
+             100 * result.suppression_copied_hit, 100 * result.suppression_copied_random);
 
   if (!json_out.empty()) {
     nlohmann::ordered_json json;
@@ -251,6 +273,8 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
     }
     json["suppression_hit"] = result.suppression_hit;
     json["suppression_hit_random"] = result.suppression_hit_random;
+    json["suppression_copied_hit"] = result.suppression_copied_hit;
+    json["suppression_copied_random"] = result.suppression_copied_random;
     json["seconds"] = result.seconds;
     std::ofstream(json_out, std::ios::trunc) << json.dump(2) << '\n';
   }

@@ -33,6 +33,8 @@ struct Evaluation {
   double receiver_top3_default_random = 0;
   double suppression_hit = 0;         // answer's strongest suppression dependency is true
   double suppression_hit_random = 0;  // the same for a uniformly random earlier sentence
+  double suppression_copied_hit = 0;  // ... is the copied step or a check of it
+  double suppression_copied_random = 0;
   double seconds = 0;
 };
 

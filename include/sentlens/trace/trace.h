@@ -33,6 +33,8 @@ struct TraceParameters {
   std::int64_t min_chunk_chars = 10;  // splitter option (see SplitOptions)
   bool add_bos = true;                // BOS added by the tokenizer
   std::int64_t block_size = 256;      // query rows per attention block of the forward
+  bool allow_longer = false;          // run past max_position_embeddings (positions the model
+                                      // never saw in training; rotary position models only)
   bool token_rhythm = true;           // also accumulate the token rhythm (metrics.md §2, §3)
   bool token_entropy = false;         // and the token entropy: needs the LM head's [T, V] logits
                                       // in memory (our choice: opt-in, T·V floats is GiBs)
