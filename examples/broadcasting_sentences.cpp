@@ -6,8 +6,6 @@
 // Usage: sentlens_example_broadcasting_sentences [MODEL_DIR [TEXT_FILE]]
 // (default: the bundled demo model and its example trace)
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <sentlens/sentlens.h>
 
@@ -15,10 +13,7 @@ int main(int argc, char** argv) {
   try {
     const std::filesystem::path model_dir = argc > 1 ? argv[1] : sentlens::demo_model_dir();
     const std::filesystem::path text_file = argc > 2 ? argv[2] : sentlens::demo_trace_file();
-    std::ifstream in(text_file);
-    if (!in) throw sentlens::IoError(text_file.string() + ": cannot read");
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = sentlens::read_text_file(text_file);
 
     const auto model = sentlens::Model::load(model_dir);
     const auto tokenizer = sentlens::load_tokenizer(model_dir);
@@ -26,8 +21,7 @@ int main(int argc, char** argv) {
     // Tokenize, split after <think> into sentences, and pool every head's attention into a
     // sentence x sentence matrix while the forward pass runs.
     sentlens::TraceParameters parameters;
-    const sentlens::Trace trace =
-        sentlens::capture_trace(model, *tokenizer, text.str(), parameters);
+    const sentlens::Trace trace = sentlens::capture_trace(model, *tokenizer, text, parameters);
     std::printf("%lld tokens, %lld sentences, %lld x %lld heads\n",
                 static_cast<long long>(trace.num_tokens()),
                 static_cast<long long>(trace.num_sentences()),

@@ -6,8 +6,6 @@
 // (default: the bundled demo model and its example trace)
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <sentlens/sentlens.h>
 
@@ -15,10 +13,7 @@ int main(int argc, char** argv) {
   try {
     const std::filesystem::path model_dir = argc > 1 ? argv[1] : sentlens::demo_model_dir();
     const std::filesystem::path text_file = argc > 2 ? argv[2] : sentlens::demo_trace_file();
-    std::ifstream in(text_file);
-    if (!in) throw sentlens::IoError(text_file.string() + ": cannot read");
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = sentlens::read_text_file(text_file);
 
     const auto model = sentlens::Model::load(model_dir);
     const auto tokenizer = sentlens::load_tokenizer(model_dir);
@@ -26,7 +21,7 @@ int main(int argc, char** argv) {
     // The trace's token rhythm holds every head's column sums Σ_i P[i, j] (key_attention).
     sentlens::TraceParameters parameters;
     parameters.token_rhythm = true;
-    const auto trace = sentlens::capture_trace(model, *tokenizer, text.str(), parameters);
+    const auto trace = sentlens::capture_trace(model, *tokenizer, text, parameters);
     const auto sinks =
         sentlens::find_sinks(trace.rhythm.key_attention, trace.num_layers, trace.num_heads,
                              sentlens::token_texts(trace), sentlens::SinkOptions{});

@@ -8,8 +8,6 @@
 // (default: the bundled demo model and trace; source 1, target the last sentence)
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <sentlens/sentlens.h>
@@ -18,14 +16,11 @@ int main(int argc, char** argv) {
   try {
     const std::filesystem::path model_dir = argc > 1 ? argv[1] : sentlens::demo_model_dir();
     const std::filesystem::path text_file = argc > 2 ? argv[2] : sentlens::demo_trace_file();
-    std::ifstream in(text_file);
-    if (!in) throw sentlens::IoError(text_file.string() + ": cannot read");
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = sentlens::read_text_file(text_file);
 
     const auto model = sentlens::Model::load(model_dir);
     const auto tokenizer = sentlens::load_tokenizer(model_dir);
-    const auto aligned = sentlens::align_text(*tokenizer, text.str(), sentlens::TraceParameters{});
+    const auto aligned = sentlens::align_text(*tokenizer, text, sentlens::TraceParameters{});
     const auto& sentences = aligned.sentence_tokens;
     const auto count = static_cast<std::int64_t>(sentences.size());
     const std::int64_t source = argc > 4 ? std::stoll(argv[3]) : 1;
@@ -35,7 +30,7 @@ int main(int argc, char** argv) {
                                  std::to_string(count) + " (the number of sentences)");
     }
     auto say = [&](const char* what, std::int64_t sentence) {
-      const auto span = sentlens::sentence_text(text.str(), aligned.split.sentences[sentence]);
+      const auto span = sentlens::sentence_text(text, aligned.split.sentences[sentence]);
       std::printf("%s sentence %lld: %.*s\n", what, static_cast<long long>(sentence),
                   static_cast<int>(span.size()), span.data());
     };

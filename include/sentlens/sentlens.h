@@ -15,6 +15,7 @@
 #include "sentlens/io/dtype.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/io/safetensors.h"
+#include "sentlens/io/text_file.h"
 #include "sentlens/log.h"
 #include "sentlens/model/attention_recorder.h"
 #include "sentlens/model/config.h"

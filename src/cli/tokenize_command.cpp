@@ -4,8 +4,8 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
-#include "cli/input_text.h"
 #include "io/json_file.h"
+#include "sentlens/io/text_file.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/util/parse_lists.h"
 
@@ -43,7 +43,7 @@ void run(const TokenizeArgs& args) {
   }
   // An empty text is tokenized (to BOS alone, say), from --text or from an empty file alike.
   const std::string text =
-      args.text_file.empty() ? args.text : read_file_bytes(args.text_file, kMaxInputTextBytes);
+      args.text_file.empty() ? args.text : read_file_bytes(args.text_file, kMaxTextFileBytes);
   const Encoding encoding = tokenizer->encode(text, EncodeOptions{!args.no_bos});
   if (args.json) {
     nlohmann::ordered_json out;

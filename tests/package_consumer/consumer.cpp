@@ -1,8 +1,6 @@
 // Uses the installed sentlens: load the installed demo model, capture a trace of the installed
 // example trace, find its receiver heads and write + read back the trace file.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <sentlens/sentlens.h>
 
@@ -12,13 +10,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    std::ifstream in(argv[2]);
-    if (!in) throw sentlens::IoError(std::string(argv[2]) + ": cannot read");
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = sentlens::read_text_file(argv[2]);
     const auto model = sentlens::Model::load(argv[1]);
     const auto tokenizer = sentlens::load_tokenizer(argv[1]);
-    const auto trace = sentlens::capture_trace(model, *tokenizer, text.str(), {});
+    const auto trace = sentlens::capture_trace(model, *tokenizer, text, {});
     sentlens::write_trace(trace, argv[3]);
     const auto read_back = sentlens::read_trace(argv[3]);
     sentlens::ReceiverOptions options;

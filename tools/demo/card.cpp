@@ -221,7 +221,10 @@ Suppression effects on the answer are small for this model: its rows of the matr
 ln(1e-9) ≈ −20.7 (typically −17 to −19). Most answer tokens are fixed by the template, and the model
 recomputes the restated equation rather than copying it: its first number also stands in the step
 before, its operand in the problem, and its result follows from the two, so masking one sentence
-barely moves it, and the ranking of such small effects is noisy. Two data designs tried to leave
+barely moves it, and the ranking of such small effects is noisy. Nearly all misses pick the sentence
+right before the answer, a later step the answer does not use (16 of 17 misses in the first 100
+held-out traces): masking the adjacent sentence disturbs the answer's first tokens more than masking
+the step it restates. Two data designs tried to leave
 the answer a single source (same model size and recipe, 3,000 steps): an answer stating only the
 result of a step that does not restate its input ("After buying 5, he has 8. … So after buying, the
 answer is 8.") gave answer accuracy 74.6%, receiver top 3 86.0%, suppression 66.5%: the model
