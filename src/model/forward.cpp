@@ -198,8 +198,8 @@ void check_ids(const ModelConfig& config, const std::filesystem::path& directory
                    config.max_position_embeddings, (directory / "config.json").string(),
                    config.learned_positions
                        ? " (learned positions cannot be extended)"
-                       : "; ForwardOptions::allow_longer (sentlens forward --allow-longer) runs "
-                         "past it, with positions the model never saw");
+                       : "; allow_longer (the --allow-longer option of sentlens forward, trace, "
+                         "analyze and suppress) runs past it, with positions the model never saw");
   }
 }
 
