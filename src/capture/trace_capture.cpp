@@ -9,6 +9,7 @@
 #include "sentlens/capture/sentence_pooling.h"
 #include "sentlens/capture/token_rhythm_observer.h"
 #include "sentlens/model/device.h"
+#include "sentlens/text/sentence_spans.h"
 #include "util/check.h"
 #include "util/seconds.h"
 
@@ -128,7 +129,15 @@ TraceSummary run_trace_job(const TraceJob& job) {
   summary.load_seconds = seconds_since(start);
 
   start = std::chrono::steady_clock::now();
-  const Trace trace = capture_trace(model, *tokenizer, job.text, job.parameters);
+  const auto response_char = response_char_start(job.text, job.prompt_chars, job.response_marker);
+  const Trace trace =
+      response_char ? capture_aligned(model, *tokenizer, job.text,
+                                      align_sentences(*tokenizer, job.text,
+                                                      split_response(job.text, *response_char,
+                                                                     split_options(job.parameters)),
+                                                      job.parameters),
+                                      job.parameters)
+                    : capture_trace(model, *tokenizer, job.text, job.parameters);
   summary.forward_seconds = seconds_since(start);
 
   start = std::chrono::steady_clock::now();

@@ -262,14 +262,7 @@ void register_analyze_command(CLI::App& app) {
   text->excludes(text_file)->excludes(json_trace);
   text_file->excludes(json_trace);
   model->excludes("--demo");
-  auto* prompt_chars = command->add_option(
-      "--prompt-chars", arguments->prompt_chars,
-      "The response starts at this character (code point); the prompt is in no sentence");
-  prompt_chars->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
-  auto* marker = command->add_option("--response-start", arguments->response_marker,
-                                     "The response starts right after the first occurrence of "
-                                     "this string");
-  prompt_chars->excludes(marker);
+  add_prompt_options(*command, arguments->prompt_chars, arguments->response_marker);
   add_profile_option(*command, arguments->profile,
                      "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)");
   command->add_flag("--whole-text", arguments->whole_text,

@@ -47,6 +47,18 @@ CLI::Option* add_allow_longer_flag(CLI::App& command, bool& allow_longer) {
                           "Allow more tokens than max_position_embeddings (rotary positions only)");
 }
 
+void add_prompt_options(CLI::App& command, std::int64_t& prompt_chars,
+                        std::string& response_marker) {
+  auto* chars = command.add_option(
+      "--prompt-chars", prompt_chars,
+      "The response starts at this character (code point); the prompt is in no sentence");
+  chars->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+  auto* marker =
+      command.add_option("--response-start", response_marker,
+                         "The response starts right after the first occurrence of this string");
+  chars->excludes(marker);
+}
+
 CLI::Option* add_json_flag(CLI::App& command, bool& json, const std::string& help) {
   return command.add_flag("--json", json, help);
 }

@@ -41,6 +41,11 @@ CLI::Option* add_no_bos_flag(CLI::App& command, bool& no_bos,
 /// --allow-longer: run past max_position_embeddings.
 CLI::Option* add_allow_longer_flag(CLI::App& command, bool& allow_longer);
 
+/// --prompt-chars N / --response-start STR (exclude each other): the prompt that belongs to no
+/// sentence, by its length in code points or the marker that ends it. -1 / "" when not given.
+void add_prompt_options(CLI::App& command, std::int64_t& prompt_chars,
+                        std::string& response_marker);
+
 /// --json: print JSON on stdout.
 CLI::Option* add_json_flag(CLI::App& command, bool& json,
                            const std::string& help = "Print JSON on stdout");

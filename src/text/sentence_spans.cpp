@@ -37,6 +37,15 @@ std::int64_t find_response_start(std::string_view text, std::string_view marker)
   return static_cast<std::int64_t>(found + needle.size());
 }
 
+std::optional<std::int64_t> response_char_start(std::string_view text,
+                                                const std::optional<std::int64_t>& prompt_chars,
+                                                const std::optional<std::string>& response_marker) {
+  SENTLENS_CHECK(!(prompt_chars && response_marker), InputError,
+                 "give the prompt length or the response marker, not both");
+  if (response_marker) return find_response_start(text, *response_marker);
+  return prompt_chars;
+}
+
 SplitResult split_response(std::string_view text, std::int64_t response_char_start,
                            const SplitOptions& options) {
   const std::u32string full = decode_utf8(text);

@@ -44,16 +44,10 @@ class LayerProgress final : public AttentionObserver {
 
 // The sentences of the job's text: given chunks, the response part, or the whole text.
 SplitResult job_sentences(const AnalyzeJob& job) {
-  SENTLENS_CHECK(!(job.prompt_chars && job.response_marker), InputError,
-                 "give the prompt length or the response marker, not both");
-  std::int64_t response_char = 0;
-  if (job.prompt_chars) response_char = *job.prompt_chars;
-  if (job.response_marker) response_char = find_response_start(job.text, *job.response_marker);
+  const auto response_char = response_char_start(job.text, job.prompt_chars, job.response_marker);
   const SplitOptions options = split_options(job.parameters);
-  if (!job.chunks.empty()) return locate_chunks(job.text, job.chunks, response_char);
-  if (job.prompt_chars || job.response_marker) {
-    return split_response(job.text, response_char, options);
-  }
+  if (!job.chunks.empty()) return locate_chunks(job.text, job.chunks, response_char.value_or(0));
+  if (response_char) return split_response(job.text, *response_char, options);
   return split_sentences(job.text, options);
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sentlens/io/safetensors.h"
+#include "sentlens/trace/trace.h"
 #include "test_support.h"
 
 namespace sentlens {
@@ -45,7 +46,7 @@ TEST(TokenCommands, TraceTokensSinksCalibrate) {
   const std::string model = (shared_dir() / "models/stories260K").string();
   const std::string trace = (dir / "t.safetensors").string();
   const auto t = run("trace --model " + model + " --text-file " + (dir / "story.txt").string() +
-                     " --response-start -1 --window 5 --horizon-lo 2 --horizon-hi 20 --entropy "
+                     " --response-token -1 --window 5 --horizon-lo 2 --horizon-hi 20 --entropy "
                      "--block-size 7 --json --out " +
                      trace);
   ASSERT_EQ(t.code, 0) << t.out;
@@ -97,13 +98,46 @@ TEST(TokenCommands, TraceTokensSinksCalibrate) {
             0);
   EXPECT_EQ(run("tokens " + plain).code, 3);
   // Token-rhythm settings without the token rhythm are a usage error, not silently ignored.
-  for (const char* option : {"--window 5", "--horizon-hi 9", "--entropy", "--response-start 3"}) {
+  for (const char* option : {"--window 5", "--horizon-hi 9", "--entropy", "--response-token 3"}) {
     EXPECT_EQ(run("trace --model " + model + " --text-file " + (dir / "story.txt").string() +
                   " --no-token-rhythm " + option + " --out " + plain)
                   .code,
               2)
         << option;
   }
+}
+
+// `trace` takes the prompt as `analyze` does: --response-start is the marker that ends it (the
+// token index of the rhythm's prompt is --response-token).
+TEST(TokenCommands, TraceKeepsThePromptOutOfTheSentences) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");
+  TempDir dir;
+  const std::string text =
+      "Tell a story about a cat. Story: Once upon a time there was a cat. The cat liked to play "
+      "in the sun. It ran home.";
+  ::sentlens::testing::write_text_file(dir / "story.txt", text);
+  const std::string base = "trace --model " + (shared_dir() / "models/stories260K").string() +
+                           " --text-file " + (dir / "story.txt").string();
+  const auto out = dir / "t.safetensors";
+  ASSERT_EQ(run(base + " --response-start 'Story: ' --out " + out.string()).code, 0);
+  const Trace marked = read_trace(out);
+  ASSERT_EQ(marked.num_sentences(), 3);
+  EXPECT_EQ(marked.sentences[0].char_start, 33);  // right after "Story: "
+  // The prompt is also the token rhythm's prompt: the response starts at the first sentence.
+  EXPECT_EQ(marked.rhythm.options.response_start, marked.sentence_tokens[0].start);
+
+  ASSERT_EQ(run(base + " --prompt-chars 33 --response-token 2 --out " + out.string()).code, 0);
+  const Trace counted = read_trace(out);
+  ASSERT_EQ(counted.num_sentences(), 3);
+  EXPECT_EQ(counted.sentences[0].char_start, 33);
+  EXPECT_EQ(counted.rhythm.options.response_start, 2);
+
+  ASSERT_EQ(run(base + " --out " + out.string()).code, 0);
+  EXPECT_EQ(read_trace(out).num_sentences(), 4) << "without a prompt the whole text is split";
+  EXPECT_EQ(run(base + " --prompt-chars 3 --response-start 'Story: ' --out " + out.string()).code,
+            2);
+  EXPECT_EQ(run(base + " --response-start 'Question: ' --out " + out.string()).code, 3)
+      << "a marker absent from the text";
 }
 
 TEST(TokenCommands, CalibrateWritesItsResultAndTakesTheReferenceProfile) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "sentlens/model/model.h"
@@ -48,6 +49,11 @@ Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std:
 struct TraceJob {
   std::filesystem::path model_dir;  // checkpoint folder (with its tokenizer)
   std::string text;                 // the text to trace
+  // The prompt before the response belongs to no sentence: it ends at this code point, or right
+  // after the first occurrence of the marker (at most one; neither = split the whole text). The
+  // token rhythm's prompt is parameters.rhythm.response_start (-1 = up to the first sentence).
+  std::optional<std::int64_t> prompt_chars;
+  std::optional<std::string> response_marker;
   TraceParameters parameters;
   std::string device = "cpu";  // torch device string: "cpu", "cuda", "cuda:1" (our default)
   int threads = 0;             // intra-op threads; 0 = all cores

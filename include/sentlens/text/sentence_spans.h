@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,13 @@ namespace sentlens {
 /// The code-point index right after the first occurrence of `marker` in `text` (where the response
 /// starts). Throws InputError when the marker is empty or absent.
 std::int64_t find_response_start(std::string_view text, std::string_view marker);
+
+/// Where the response starts when the prompt is given by its length in code points or by the
+/// marker that ends it (find_response_start); nullopt when neither is given. Throws InputError when
+/// both are given.
+std::optional<std::int64_t> response_char_start(std::string_view text,
+                                                const std::optional<std::int64_t>& prompt_chars,
+                                                const std::optional<std::string>& response_marker);
 
 /// Splits only text[response_char_start:] (code points) and returns spans of the whole text: the
 /// prompt before it belongs to no sentence. Throws InputError when the start lies outside the text.

@@ -1,0 +1,49 @@
+// Sentences of the response part only, and where the response starts (text/sentence_spans.h):
+// hand-checked spans on short texts with a multi-byte character in the prompt.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include "sentlens/error.h"
+#include "sentlens/text/sentence_spans.h"
+
+namespace sentlens {
+namespace {
+
+// "é" is 2 bytes, so code points and bytes differ after it: the prompt "Q: café time? A: " is
+// 17 code points, 18 bytes.
+constexpr const char* kText = "Q: café time? A: It is late now. We should go.";
+
+TEST(ResponseStart, MarkerEndsThePrompt) {
+  EXPECT_EQ(find_response_start(kText, "A: "), 17);
+  EXPECT_EQ(find_response_start(kText, "é"), 7) << "code points, not bytes";
+  EXPECT_THROW(find_response_start(kText, "B: "), InputError);
+  EXPECT_THROW(find_response_start(kText, ""), InputError);
+}
+
+TEST(ResponseStart, PromptLengthOrMarkerButNotBoth) {
+  EXPECT_EQ(response_char_start(kText, std::nullopt, std::nullopt), std::nullopt);
+  EXPECT_EQ(response_char_start(kText, std::int64_t{5}, std::nullopt), 5);
+  EXPECT_EQ(response_char_start(kText, std::nullopt, std::string("A: ")), 17);
+  EXPECT_THROW(response_char_start(kText, std::int64_t{5}, std::string("A: ")), InputError);
+  EXPECT_THROW(response_char_start(kText, std::nullopt, std::string("nowhere")), InputError);
+}
+
+TEST(ResponseStart, OnlyTheResponseIsSplitAndSpansCountFromTheWholeText) {
+  SplitOptions options;
+  options.profile = Profile::kClean;
+  const SplitResult result = split_response(kText, 17, options);
+  ASSERT_EQ(result.sentences.size(), 2u);
+  EXPECT_EQ(result.sentences[0].char_start, 17);  // "It is late now. "
+  EXPECT_EQ(result.sentences[0].char_end, 33);
+  EXPECT_EQ(result.sentences[0].byte_start, 18);
+  EXPECT_EQ(result.sentences[1].char_start, 33);  // "We should go."
+  EXPECT_EQ(result.sentences[1].char_end, 46);
+  EXPECT_EQ(result.sentences[1].byte_end, 47);
+  EXPECT_THROW(split_response(kText, 47, options), InputError) << "past the end";
+  EXPECT_THROW(split_response(kText, -1, options), InputError);
+}
+
+}  // namespace
+}  // namespace sentlens
