@@ -38,8 +38,8 @@ void register_suppress_command(CLI::App& app) {
       "(Thought Anchors): E[target, suppressed] = mean ln(KL + 1e-9)");
   struct Arguments {
     SuppressionJob job;
-    std::string model_dir, trace, text, text_file, ids, boundaries, profile = "clean", layers,
-                                                                    heads, out, export_ta;
+    std::string model_dir, trace, text, text_file, ids, boundaries,
+        profile = "clean", split_profile, layers, heads, out, export_ta;
     bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false, no_bos = false;
   };
   auto arguments = std::make_shared<Arguments>();
@@ -63,6 +63,14 @@ void register_suppress_command(CLI::App& app) {
                      "clean (exact KL over the vocabulary) or reference (the original code's "
                      "top-p KL and masking)")
       ->check(CLI::IsMember({"clean", "reference"}));
+  // The paper's KL on our sentence split (or the reverse) needs the two chosen apart.
+  auto* split_profile =
+      command
+          ->add_option("--split-profile", arguments->split_profile,
+                       "Sentence split and token alignment of --text/--text-file: clean or "
+                       "reference (default: as --profile)")
+          ->check(CLI::IsMember({"clean", "reference"}));
+  split_profile->excludes(ids)->excludes(trace);
   command
       ->add_option("--temperature", arguments->job.options.temperature,
                    "Softmax temperature of both distributions")
@@ -106,9 +114,8 @@ void register_suppress_command(CLI::App& app) {
     } else {
       job.text = read_input_text(arguments->text, arguments->text_file);
       job.alignment.add_bos = !arguments->no_bos;
-      job.alignment.profile = job.options.profile == SuppressionProfile::kReference
-                                  ? Profile::kReference
-                                  : Profile::kClean;
+      job.alignment.profile = parse_profile(
+          arguments->split_profile.empty() ? arguments->profile : arguments->split_profile);
     }
     job.options.reuse_prefix = !arguments->no_prefix_reuse;
     if (!arguments->layers.empty()) {
@@ -137,6 +144,9 @@ void register_suppress_command(CLI::App& app) {
       nlohmann::ordered_json json;
       json["num_sentences"] = S;
       json["profile"] = arguments->profile;
+      if (arguments->trace.empty() && arguments->ids.empty()) {
+        json["split_profile"] = profile_name(job.alignment.profile);
+      }
       json["orientation"] = "matrix[target][suppressed]";
       json[arguments->row_centred ? "row_centred" : "kl_matrix"] = matrix_json(shown, S);
       if (!outcome.sentence_texts.empty()) json["sentences"] = outcome.sentence_texts;

@@ -71,6 +71,34 @@ TEST(CliSuppress, TextInputPrintsJsonWithSentences) {
   EXPECT_TRUE(result.err.empty()) << "--quiet prints no progress: " << result.err;
 }
 
+// The reference profile's split drops an unterminated last sentence (the original code's HEAD);
+// --split-profile clean keeps it while the masks and KL stay the reference ones.
+TEST(CliSuppress, SplitProfileIsChosenApartFromTheKl) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/tokenizer.model");
+  const std::string base = "suppress --model " +
+                           quoted((shared_dir() / "models/stories260K").string()) +
+                           " --text 'Once upon a time, there was a girl. She saw a big red ball. "
+                           "She was happy' --json --quiet --profile reference";
+  auto reference = run_cli(base);
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+  const auto reference_json = nlohmann::json::parse(reference.out);
+  EXPECT_EQ(reference_json["num_sentences"], 2);
+  EXPECT_EQ(reference_json["split_profile"], "reference");
+  auto mixed = run_cli(base + " --split-profile clean");
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+  const auto mixed_json = nlohmann::json::parse(mixed.out);
+  EXPECT_EQ(mixed_json["num_sentences"], 3);
+  EXPECT_EQ(mixed_json["profile"], "reference");
+  EXPECT_EQ(mixed_json["split_profile"], "clean");
+  EXPECT_EQ(mixed_json["sentences"][2], "She was happy");
+  EXPECT_EQ(run_cli(base + " --split-profile other").exit_code, 2);
+  EXPECT_EQ(run_cli("suppress --model " + quoted((shared_dir() / "models/stories260K").string()) +
+                    " --ids 1,5,6,7 --boundaries 1:3 --split-profile clean")
+                .exit_code,
+            2)
+      << "--split-profile needs a text to split";
+}
+
 TEST(CliSuppress, TraceInputAddsTheMatrixToTheTraceAndChecksTheModel) {
   SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/tokenizer.model");
   SENTLENS_REQUIRE_SHARED_FILE("golden/hf/llama_gqa/config.json");

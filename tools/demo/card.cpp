@@ -136,9 +136,11 @@ void write_card(const std::filesystem::path& model_dir, const std::filesystem::p
     return fmt::format("{:.1f}% {} {:.0f}%", 100 * value, value >= target ? "meets" : "misses",
                        100 * target);
   };
-  const std::string targets =
-      fmt::format("answer {}; receiver top 3 {}; suppression {}", meets("answer_accuracy", 0.9),
-                  meets("receiver_top3", 0.8), meets("suppression_hit", 0.8));
+  const std::string targets = fmt::format(
+      "answer {}; receiver top 3 {}; suppression with the reference profile (the paper's KL) {}, "
+      "with the clean profile (sentlens' default) {}",
+      meets("answer_accuracy", 0.9), meets("receiver_top3", 0.8),
+      meets("suppression_reference_hit", 0.8), meets("suppression_hit", 0.8));
   std::string card = fmt::format(
       R"(# sentlens demo model
 
@@ -207,8 +209,16 @@ Initialisation N(0, 0.02), output projections scaled by 1/√(2·layers), norms 
 | greedy solve from the problem alone: whole trace equal to the generated one (the checks are random, so this is bounded well below 100%) | {solve_exact} | |
 | copied step in the top 3 by receiver-head score ({structures} traces; proximity_ignore {proximity}, {receiver_heads} receiver heads) | {receiver_top3} | {receiver_top3_random} |
 | the same with the library defaults (proximity_ignore 4, top 20 heads = every head) | {receiver_top3_default}{default_note} | {receiver_top3_default_random} |
-| answer's strongest dependency in the suppression matrix (clean profile, T 0.6) is a true dependency | {suppression_hit} | {suppression_hit_random} |
+| answer's strongest dependency in the suppression matrix is a true dependency: reference profile (the original code's top-p KL; T 0.6) | {suppression_reference_hit} | {suppression_hit_random} |
+| — and is the copied step or a check of it | {suppression_reference_copied_hit} | {suppression_copied_random} |
+| — when the sentence right before the answer is a true dependency | {reference_adjacent_dependency} | |
+| — when it is not | {reference_adjacent_other} | |
+| — misses that pick the sentence right before the answer | {reference_misses_adjacent} | |
+| the same with the clean profile (exact KL over the vocabulary, sentlens' default; T 0.6) | {suppression_hit} | {suppression_hit_random} |
 | — and is the copied step or a check of it | {suppression_copied_hit} | {suppression_copied_random} |
+| — when the sentence right before the answer is a true dependency | {clean_adjacent_dependency} | |
+| — when it is not | {clean_adjacent_other} | |
+| — misses that pick the sentence right before the answer | {clean_misses_adjacent} | |
 
 Targets of issue 8 (answer ≥ 90%, receiver top 3 ≥ 80%, suppression ≥ 80%): {targets}.
 
@@ -217,21 +227,34 @@ receiver scores: of the scored ones; the default proximity_ignore of 4 leaves th
 these 4–8-sentence traces unscored). The receiver settings were fixed before evaluating: traces this
 short need a smaller proximity window than the paper's long traces, and the model has few heads.
 
-Suppression effects on the answer are small for this model: its rows of the matrix lie near
-ln(1e-9) ≈ −20.7 (typically −17 to −19). Most answer tokens are fixed by the template, and the model
-recomputes the restated equation rather than copying it: its first number also stands in the step
-before, its operand in the problem, and its result follows from the two, so masking one sentence
-barely moves it, and the ranking of such small effects is noisy. Nearly all misses pick the sentence
-right before the answer, a later step the answer does not use (16 of 17 misses in the first 100
-held-out traces): masking the adjacent sentence disturbs the answer's first tokens more than masking
-the step it restates. Two data designs tried to leave
-the answer a single source (same model size and recipe, 3,000 steps): an answer stating only the
-result of a step that does not restate its input ("After buying 5, he has 8. … So after buying, the
-answer is 8.") gave answer accuracy 74.6%, receiver top 3 86.0%, suppression 66.5%: the model
-looked the step up unreliably, and masking any sentence moved the uncertain number. Drawing each
-equation's wording at random ("3 plus 5 is 8") so that the answer had to copy the step's wording
-gave 8.8%: the model computed the numbers right but never learned to copy the wording, so the
-answer did not come from a copy of the step.
+Both suppression rows use the same clean sentence split and, in effect, the same masks (the two
+masking rules differ only for a row whose every visible key is masked, which cannot happen here: the
+problem before `<think>` is never masked); they differ in the KL divergence per token. This model is
+confident: at {one_token_nucleus} of the answer's positions ({structures} held-out traces) one token
+holds more than 99.99% of the probability at T 0.6. The reference KL, as in the paper's code, compares the two
+distributions' top-p nuclei (p 0.9999, logits stored as float16): it reads 0 where the nucleus is
+one token that suppression leaves in place, and a very large value wherever a token enters or leaves
+the nucleus (the missing logit counts as −1e9), so a row of the matrix mostly counts the answer
+positions whose plausible next tokens changed. The clean KL is exact and also counts shifts of a
+millionth of a nat. A row averages ln(KL + 1e-9) over the target's tokens, so with the exact KL
+several tiny shifts can outweigh one decisive change: masking the sentence right before the answer
+(a later step the answer does not use) nudges several of the answer's tokens by such amounts, while
+masking the step the answer restates changes one or two number tokens. Hence the clean profile's
+misses mostly pick that adjacent sentence, and it recovers the structure mainly when the adjacent
+sentence is itself a dependency. On a model this confident the paper's truncated KL is the better
+detector of where the answer's numbers come from; the clean KL is the exact divergence
+(docs/metrics.md, "Reading the two profiles").
+
+Exact effects on the answer are small because the model recomputes the restated equation rather
+than copying it: its first number also stands in the step before, its operand in the problem, and
+its result follows from the two. Two data designs tried to leave the answer a single source (same
+model size and recipe, 3,000 steps; clean profile): an answer stating only the result of a step
+that does not restate its input ("After buying 5, he has 8. … So after buying, the answer is 8.")
+gave answer accuracy 74.6%, receiver top 3 86.0%, suppression 66.5%: the model looked the step up
+unreliably, and masking any sentence moved the uncertain number. Drawing each equation's wording at
+random ("3 plus 5 is 8") so that the answer had to copy the step's wording gave 8.8%: the model
+computed the numbers right but never learned to copy the wording, so the answer did not come from a
+copy of the step.
 
 ## Reproducibility
 
@@ -281,7 +304,21 @@ agree only within noise and the weights are not bit-identical.
       fmt::arg("suppression_hit", percent(evaluation, "suppression_hit")),
       fmt::arg("suppression_hit_random", percent(evaluation, "suppression_hit_random")),
       fmt::arg("suppression_copied_hit", percent(evaluation, "suppression_copied_hit")),
-      fmt::arg("suppression_copied_random", percent(evaluation, "suppression_copied_random")));
+      fmt::arg("suppression_copied_random", percent(evaluation, "suppression_copied_random")),
+      fmt::arg("clean_adjacent_dependency",
+               fraction(evaluation, "suppression_adjacent_dependency")),
+      fmt::arg("clean_adjacent_other", fraction(evaluation, "suppression_adjacent_other")),
+      fmt::arg("clean_misses_adjacent", fraction(evaluation, "suppression_misses_adjacent")),
+      fmt::arg("suppression_reference_hit", percent(evaluation, "suppression_reference_hit")),
+      fmt::arg("suppression_reference_copied_hit",
+               percent(evaluation, "suppression_reference_copied_hit")),
+      fmt::arg("reference_adjacent_dependency",
+               fraction(evaluation, "suppression_reference_adjacent_dependency")),
+      fmt::arg("reference_adjacent_other",
+               fraction(evaluation, "suppression_reference_adjacent_other")),
+      fmt::arg("one_token_nucleus", fraction(evaluation, "answer_one_token_nucleus")),
+      fmt::arg("reference_misses_adjacent",
+               fraction(evaluation, "suppression_reference_misses_adjacent")));
   std::ofstream(model_dir / "README.md", std::ios::trunc) << card;
 }
 

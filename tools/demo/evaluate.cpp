@@ -2,6 +2,7 @@
 #include "demo/evaluate.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -97,6 +98,43 @@ std::vector<std::int64_t> copied_sources(const DemoTrace& trace) {
   return out;
 }
 
+// Index of the largest entry of the answer's suppression row among the sentences before it, or -1.
+std::int64_t strongest_dependency(const SuppressionResult& matrix, std::int64_t answer) {
+  std::int64_t strongest = -1;
+  double best = -INFINITY;
+  for (std::int64_t j = 0; j < answer; ++j) {
+    const double value = matrix.at(answer, j);
+    if (!std::isnan(value) && value > best) {
+      best = value;
+      strongest = j;
+    }
+  }
+  return strongest;
+}
+
+// Counts, over traces, how often the answer's strongest suppression dependency is right.
+struct SuppressionTally {
+  std::int64_t true_hits = 0;    // a true dependency of the answer
+  std::int64_t copied_hits = 0;  // the copied step or a check of it
+  // Split by whether the sentence right before the answer is itself a true dependency.
+  std::array<std::int64_t, 2> adjacent_hits{};  // [adjacent is not a dependency, is one]
+  std::array<std::int64_t, 2> adjacent_total{};
+  std::int64_t misses_adjacent = 0;  // misses that pick the sentence right before the answer
+
+  void add(const DemoTrace& trace, std::int64_t strongest) {
+    const auto& truth = trace.dependencies.back();
+    const bool hit = std::find(truth.begin(), truth.end(), strongest) != truth.end();
+    const auto copied = copied_sources(trace);
+    const bool adjacent_true =
+        std::find(truth.begin(), truth.end(), trace.answer_sentence - 1) != truth.end();
+    true_hits += hit ? 1 : 0;
+    copied_hits += std::find(copied.begin(), copied.end(), strongest) != copied.end() ? 1 : 0;
+    adjacent_hits[adjacent_true ? 1 : 0] += hit ? 1 : 0;
+    adjacent_total[adjacent_true ? 1 : 0] += 1;
+    misses_adjacent += !hit && strongest == trace.answer_sentence - 1 ? 1 : 0;
+  }
+};
+
 }  // namespace
 
 Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem::path& json_out) {
@@ -160,7 +198,14 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
   TraceParameters parameters;
   parameters.token_rhythm = false;
   std::vector<SentenceMatrices> matrices;
-  double suppression_hits = 0, suppression_random = 0, copied_hits = 0, copied_random = 0;
+  // Both suppression profiles, each with the clean sentence split: the clean default (exact KL
+  // over the vocabulary) and the reference (the original code's top-p KL). Their masks agree here:
+  // every row keeps the problem before <think>, which is in no sentence.
+  SuppressionTally clean_tally, reference_tally;
+  double true_random = 0, copied_random = 0;
+  // How confident the model is on the answer: positions whose top token holds more than the
+  // reference profile's nucleus p at the suppression temperature (one-token nuclei).
+  std::int64_t answer_positions = 0, answer_one_token_nucleus = 0;
   for (std::size_t t = 0; t < traces.size(); ++t) {
     const DemoTrace& trace = traces[t];
     const Trace captured = capture_trace(model, *tokenizer, trace.text, parameters);
@@ -172,33 +217,38 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
 
     const AlignedText aligned = align_text(*tokenizer, trace.text, parameters);
     const auto ids = torch::tensor(aligned.encoding.ids(), torch::kInt64);
-    SuppressionOptions suppression;
-    const SuppressionResult matrix =
-        suppression_matrix(model, ids, aligned.sentence_tokens, suppression);
-    std::int64_t strongest = -1;
-    double best = -INFINITY;
-    for (std::int64_t j = 0; j < trace.answer_sentence; ++j) {
-      const double value = matrix.at(trace.answer_sentence, j);
-      if (!std::isnan(value) && value > best) {
-        best = value;
-        strongest = j;
-      }
+    SuppressionOptions clean;
+    {
+      const TokenRange answer =
+          aligned.sentence_tokens[static_cast<std::size_t>(trace.answer_sentence)];
+      const auto logits = model.forward(ids).logits.narrow(0, answer.start, answer.size());
+      const auto top = std::get<0>(torch::softmax(logits / clean.temperature, -1).max(-1));
+      answer_positions += answer.size();
+      answer_one_token_nucleus += (top > clean.top_p).sum().item<std::int64_t>();
     }
-    const auto& truth = trace.dependencies.back();
-    if (std::find(truth.begin(), truth.end(), strongest) != truth.end()) suppression_hits += 1;
-    suppression_random +=
-        static_cast<double>(truth.size()) / static_cast<double>(trace.answer_sentence);
-    const auto copied = copied_sources(trace);
-    if (std::find(copied.begin(), copied.end(), strongest) != copied.end()) copied_hits += 1;
-    copied_random +=
-        static_cast<double>(copied.size()) / static_cast<double>(trace.answer_sentence);
+    clean_tally.add(
+        trace, strongest_dependency(suppression_matrix(model, ids, aligned.sentence_tokens, clean),
+                                    trace.answer_sentence));
+    SuppressionOptions reference;
+    reference.profile = SuppressionProfile::kReference;
+    reference_tally.add(
+        trace,
+        strongest_dependency(suppression_matrix(model, ids, aligned.sentence_tokens, reference),
+                             trace.answer_sentence));
+    const auto before = static_cast<double>(trace.answer_sentence);
+    true_random += static_cast<double>(trace.dependencies.back().size()) / before;
+    copied_random += static_cast<double>(copied_sources(trace).size()) / before;
     if ((t + 1) % 50 == 0) fmt::print(stderr, "structure: {}/{}\n", t + 1, traces.size());
   }
+  const auto traces_count = static_cast<double>(structure_count);
   result.structure_total = structure_count;
-  result.suppression_hit = suppression_hits / static_cast<double>(structure_count);
-  result.suppression_hit_random = suppression_random / static_cast<double>(structure_count);
-  result.suppression_copied_hit = copied_hits / static_cast<double>(structure_count);
-  result.suppression_copied_random = copied_random / static_cast<double>(structure_count);
+  result.suppression_hit = static_cast<double>(clean_tally.true_hits) / traces_count;
+  result.suppression_hit_random = true_random / traces_count;
+  result.suppression_copied_hit = static_cast<double>(clean_tally.copied_hits) / traces_count;
+  result.suppression_copied_random = copied_random / traces_count;
+  result.suppression_reference_hit = static_cast<double>(reference_tally.true_hits) / traces_count;
+  result.suppression_reference_copied_hit =
+      static_cast<double>(reference_tally.copied_hits) / traces_count;
 
   ReceiverOptions receivers;
   receivers.proximity_ignore = options.proximity_ignore;
@@ -244,12 +294,26 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
     fmt::print("  with the library defaults (proximity_ignore 4, 20 heads): not computable: {}\n",
                default_failure);
   }
-  fmt::print(
-      "suppression: the answer's strongest dependency is a true one in {:.1f}% of {} traces "
-      "(random earlier sentence: {:.1f}%)\n",
-      100 * result.suppression_hit, structure_count, 100 * result.suppression_hit_random);
-  fmt::print("  the copied step or a check of it: {:.1f}% (random earlier sentence: {:.1f}%)\n",
-             100 * result.suppression_copied_hit, 100 * result.suppression_copied_random);
+  const auto print_suppression = [&](const char* profile, const SuppressionTally& tally, double hit,
+                                     double copied_hit) {
+    fmt::print(
+        "suppression ({} profile): the answer's strongest dependency is a true one in {:.1f}% of "
+        "{} traces (random earlier sentence: {:.1f}%)\n",
+        profile, 100 * hit, structure_count, 100 * result.suppression_hit_random);
+    fmt::print("  the copied step or a check of it: {:.1f}% (random earlier sentence: {:.1f}%)\n",
+               100 * copied_hit, 100 * result.suppression_copied_random);
+    fmt::print(
+        "  sentence before the answer a true dependency: {}/{}; not one: {}/{}; misses picking "
+        "it: {}/{}\n",
+        tally.adjacent_hits[1], tally.adjacent_total[1], tally.adjacent_hits[0],
+        tally.adjacent_total[0], tally.misses_adjacent, structure_count - tally.true_hits);
+  };
+  fmt::print("answer positions whose top token holds more than {} at T {}: {}/{}\n",
+             SuppressionOptions{}.top_p, SuppressionOptions{}.temperature, answer_one_token_nucleus,
+             answer_positions);
+  print_suppression("clean", clean_tally, result.suppression_hit, result.suppression_copied_hit);
+  print_suppression("reference", reference_tally, result.suppression_reference_hit,
+                    result.suppression_reference_copied_hit);
 
   if (!json_out.empty()) {
     nlohmann::ordered_json json;
@@ -271,10 +335,25 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
     } else {
       json["receiver_default_failure"] = default_failure;
     }
+    json["answer_one_token_nucleus"] = {answer_one_token_nucleus, answer_positions};
     json["suppression_hit"] = result.suppression_hit;
     json["suppression_hit_random"] = result.suppression_hit_random;
     json["suppression_copied_hit"] = result.suppression_copied_hit;
     json["suppression_copied_random"] = result.suppression_copied_random;
+    json["suppression_adjacent_dependency"] = {clean_tally.adjacent_hits[1],
+                                               clean_tally.adjacent_total[1]};
+    json["suppression_adjacent_other"] = {clean_tally.adjacent_hits[0],
+                                          clean_tally.adjacent_total[0]};
+    json["suppression_misses_adjacent"] = {clean_tally.misses_adjacent,
+                                           structure_count - clean_tally.true_hits};
+    json["suppression_reference_hit"] = result.suppression_reference_hit;
+    json["suppression_reference_copied_hit"] = result.suppression_reference_copied_hit;
+    json["suppression_reference_adjacent_dependency"] = {reference_tally.adjacent_hits[1],
+                                                         reference_tally.adjacent_total[1]};
+    json["suppression_reference_adjacent_other"] = {reference_tally.adjacent_hits[0],
+                                                    reference_tally.adjacent_total[0]};
+    json["suppression_reference_misses_adjacent"] = {reference_tally.misses_adjacent,
+                                                     structure_count - reference_tally.true_hits};
     json["seconds"] = result.seconds;
     std::ofstream(json_out, std::ios::trunc) << json.dump(2) << '\n';
   }

@@ -31,10 +31,14 @@ struct Evaluation {
   double receiver_top3_random = 0;   // the same for a uniformly random ranking (expected)
   double receiver_top3_default = 0;  // with the library's defaults (proximity 4, 20 heads)
   double receiver_top3_default_random = 0;
+  // Clean KL profile (the library default):
   double suppression_hit = 0;         // answer's strongest suppression dependency is true
   double suppression_hit_random = 0;  // the same for a uniformly random earlier sentence
   double suppression_copied_hit = 0;  // ... is the copied step or a check of it
   double suppression_copied_random = 0;
+  // The same two rates with the reference KL profile (the original code's top-p KL).
+  double suppression_reference_hit = 0;
+  double suppression_reference_copied_hit = 0;
   double seconds = 0;
 };
 
