@@ -27,8 +27,9 @@ void TokenRhythmObserver::begin_forward(const ForwardShape& shape) {
                  "positions)",
                  shape.num_sequences, shape.past_length);
   SENTLENS_CHECK(options_.response_start <= shape.new_tokens, InputError,
-                 "response start {} is beyond the {} tokens", options_.response_start,
-                 shape.new_tokens);
+                 "first response token {} (response_start, trace --response-token) is beyond the "
+                 "{} tokens",
+                 options_.response_start, shape.new_tokens);
   shape_ = shape;
   complete_ = false;
   distance_sums_ = torch::Tensor();

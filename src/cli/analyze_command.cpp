@@ -23,8 +23,8 @@ namespace {
 struct Arguments {
   AnalyzeJob job;
   std::string model, text, text_file, json_trace, profile = "clean", suppress_profile = "clean";
-  std::string response_marker, receiver_heads, out, report;
-  std::int64_t prompt_chars = -1;
+  std::string receiver_heads, out, report;
+  PromptOptions prompt;
   bool demo = false, whole_text = false, no_bos = false, json = false, quiet = false;
 };
 
@@ -262,7 +262,7 @@ void register_analyze_command(CLI::App& app) {
   text->excludes(text_file)->excludes(json_trace);
   text_file->excludes(json_trace);
   model->excludes("--demo");
-  add_prompt_options(*command, arguments->prompt_chars, arguments->response_marker);
+  add_prompt_options(*command, arguments->prompt);
   add_profile_option(*command, arguments->profile,
                      "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)");
   command->add_flag("--whole-text", arguments->whole_text,
@@ -325,8 +325,8 @@ void register_analyze_command(CLI::App& app) {
     } else {
       job.text = read_input_text(arguments->text, arguments->text_file);
     }
-    if (arguments->prompt_chars >= 0) job.prompt_chars = arguments->prompt_chars;
-    if (!arguments->response_marker.empty()) job.response_marker = arguments->response_marker;
+    job.prompt_chars = arguments->prompt.chars();
+    job.response_marker = arguments->prompt.marker();
     job.parameters.profile = parse_profile(arguments->profile);
     job.parameters.think_region = !arguments->whole_text;
     job.parameters.add_bos = !arguments->no_bos;

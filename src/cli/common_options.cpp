@@ -47,16 +47,27 @@ CLI::Option* add_allow_longer_flag(CLI::App& command, bool& allow_longer) {
                           "Allow more tokens than max_position_embeddings (rotary positions only)");
 }
 
-void add_prompt_options(CLI::App& command, std::int64_t& prompt_chars,
-                        std::string& response_marker) {
-  auto* chars = command.add_option(
-      "--prompt-chars", prompt_chars,
+std::optional<std::int64_t> PromptOptions::chars() const {
+  if (prompt_chars_option == nullptr || prompt_chars_option->count() == 0) return std::nullopt;
+  return prompt_chars;
+}
+
+std::optional<std::string> PromptOptions::marker() const {
+  if (response_marker_option == nullptr || response_marker_option->count() == 0) {
+    return std::nullopt;
+  }
+  return response_marker;
+}
+
+void add_prompt_options(CLI::App& command, PromptOptions& prompt) {
+  prompt.prompt_chars_option = command.add_option(
+      "--prompt-chars", prompt.prompt_chars,
       "The response starts at this character (code point); the prompt is in no sentence");
-  chars->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
-  auto* marker =
-      command.add_option("--response-start", response_marker,
+  prompt.prompt_chars_option->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+  prompt.response_marker_option =
+      command.add_option("--response-start", prompt.response_marker,
                          "The response starts right after the first occurrence of this string");
-  chars->excludes(marker);
+  prompt.prompt_chars_option->excludes(prompt.response_marker_option);
 }
 
 CLI::Option* add_json_flag(CLI::App& command, bool& json, const std::string& help) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -42,9 +43,18 @@ CLI::Option* add_no_bos_flag(CLI::App& command, bool& no_bos,
 CLI::Option* add_allow_longer_flag(CLI::App& command, bool& allow_longer);
 
 /// --prompt-chars N / --response-start STR (exclude each other): the prompt that belongs to no
-/// sentence, by its length in code points or the marker that ends it. -1 / "" when not given.
-void add_prompt_options(CLI::App& command, std::int64_t& prompt_chars,
-                        std::string& response_marker);
+/// sentence, by its length in code points or the marker that ends it.
+struct PromptOptions {
+  std::int64_t prompt_chars = 0;
+  std::string response_marker;
+  CLI::Option* prompt_chars_option = nullptr;
+  CLI::Option* response_marker_option = nullptr;
+
+  /// What the command line gave (an empty marker is given, and the job rejects it).
+  std::optional<std::int64_t> chars() const;
+  std::optional<std::string> marker() const;
+};
+void add_prompt_options(CLI::App& command, PromptOptions& prompt);
 
 /// --json: print JSON on stdout.
 CLI::Option* add_json_flag(CLI::App& command, bool& json,

@@ -114,8 +114,9 @@ void register_suppress_command(CLI::App& app) {
     } else {
       job.text = read_input_text(arguments->text, arguments->text_file);
       job.alignment.add_bos = !arguments->no_bos;
-      job.alignment.profile = parse_profile(
-          arguments->split_profile.empty() ? arguments->profile : arguments->split_profile);
+      job.alignment.profile = arguments->split_profile.empty()
+                                  ? parse_profile(arguments->profile)
+                                  : parse_profile(arguments->split_profile, "--split-profile");
     }
     job.options.reuse_prefix = !arguments->no_prefix_reuse;
     if (!arguments->layers.empty()) {

@@ -15,14 +15,14 @@ void register_trace_command(CLI::App& app) {
       "trace", "Run a checkpoint on a reasoning trace and save its sentence-level attention");
   struct Arguments {
     TraceJob job;
-    std::string text, text_file, profile = "clean", out, response_marker;
-    std::int64_t prompt_chars = -1;
+    std::string text, text_file, profile = "clean", out;
+    PromptOptions prompt;
     bool no_bos = false, whole_text = false, json = false, no_rhythm = false, entropy = false;
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->job.model_dir);
   add_text_options(*command, arguments->text, arguments->text_file, "Text to trace");
-  add_prompt_options(*command, arguments->prompt_chars, arguments->response_marker);
+  add_prompt_options(*command, arguments->prompt);
   add_profile_option(*command, arguments->profile,
                      "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)");
   command->add_flag("--whole-text", arguments->whole_text,
@@ -38,7 +38,8 @@ void register_trace_command(CLI::App& app) {
       command
           ->add_option("--response-token", rhythm.response_start,
                        "First response token (prompt length) for the token rhythm; -1 = the first "
-                       "sentence's first token (the default with --prompt-chars/--response-start)")
+                       "sentence's first token (0 means that too with "
+                       "--prompt-chars/--response-start)")
           ->capture_default_str()
           ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40)));
   rhythm_options.push_back(command->add_option("--window", rhythm.window, "WAAD window W (tokens)")
@@ -65,15 +66,11 @@ void register_trace_command(CLI::App& app) {
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)")->required();
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
 
-  command->callback([arguments, command] {
+  command->callback([arguments] {
     TraceJob job = arguments->job;
     job.text = read_input_text(arguments->text, arguments->text_file);
-    if (arguments->prompt_chars >= 0) job.prompt_chars = arguments->prompt_chars;
-    if (!arguments->response_marker.empty()) job.response_marker = arguments->response_marker;
-    // The prompt kept out of the sentences is also the token rhythm's prompt, unless given.
-    if ((job.prompt_chars || job.response_marker) && command->count("--response-token") == 0) {
-      job.parameters.rhythm.response_start = -1;
-    }
+    job.prompt_chars = arguments->prompt.chars();
+    job.response_marker = arguments->prompt.marker();
     job.parameters.profile = parse_profile(arguments->profile);
     job.parameters.think_region = !arguments->whole_text;
     job.parameters.add_bos = !arguments->no_bos;

@@ -41,7 +41,8 @@ std::optional<std::int64_t> response_char_start(std::string_view text,
                                                 const std::optional<std::int64_t>& prompt_chars,
                                                 const std::optional<std::string>& response_marker) {
   SENTLENS_CHECK(!(prompt_chars && response_marker), InputError,
-                 "give the prompt length or the response marker, not both");
+                 "give the prompt length (--prompt-chars) or the response marker "
+                 "(--response-start), not both");
   if (response_marker) return find_response_start(text, *response_marker);
   return prompt_chars;
 }
@@ -51,8 +52,8 @@ SplitResult split_response(std::string_view text, std::int64_t response_char_sta
   const std::u32string full = decode_utf8(text);
   const auto length = static_cast<std::int64_t>(full.size());
   SENTLENS_CHECK(response_char_start >= 0 && response_char_start <= length, InputError,
-                 "the response start {} lies outside the text ({} characters)", response_char_start,
-                 length);
+                 "prompt length {} (--prompt-chars) lies outside the text ({} code points)",
+                 response_char_start, length);
   const std::vector<std::int64_t> byte_offsets = char_to_byte_offsets(full);
   const auto byte_start = byte_offsets[static_cast<std::size_t>(response_char_start)];
   SplitResult result = split_sentences(text.substr(static_cast<std::size_t>(byte_start)), options);
@@ -73,7 +74,8 @@ SplitResult locate_chunks(std::string_view text, const std::vector<std::string>&
   const std::u32string full = decode_utf8(text);
   const auto length = static_cast<std::int64_t>(full.size());
   SENTLENS_CHECK(from_char >= 0 && from_char <= length, InputError,
-                 "the response start {} lies outside the text ({} characters)", from_char, length);
+                 "prompt length {} (--prompt-chars) lies outside the text ({} code points)",
+                 from_char, length);
   // The visible (non-whitespace) code points of the text and where each one is.
   std::u32string visible;
   std::vector<std::int64_t> visible_position;

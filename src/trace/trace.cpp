@@ -122,7 +122,8 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
                         {"min_chunk_chars", trace.parameters.min_chunk_chars},
                         {"add_bos", trace.parameters.add_bos},
                         {"block_size", trace.parameters.block_size},
-                        {"allow_longer", trace.parameters.allow_longer}};
+                        {"allow_longer", trace.parameters.allow_longer},
+                        {"response_char_start", trace.parameters.response_char_start}};
   const TokenRhythm& rhythm = trace.rhythm;
   if (!rhythm.empty()) {
     meta["token_rhythm"] = {{"response_start", rhythm.options.response_start},
@@ -216,6 +217,13 @@ Trace read_trace(const std::filesystem::path& path) {
     // Files written before --allow-longer existed ran within max_position_embeddings.
     trace.parameters.allow_longer =
         parameters.contains("allow_longer") && parameters.at("allow_longer").get<bool>();
+    // Files written before the prompt was recorded split the whole text (or had no prompt).
+    trace.parameters.response_char_start = parameters.contains("response_char_start")
+                                               ? metadata_integer(parameters, "response_char_start")
+                                               : 0;
+    SENTLENS_CHECK(trace.parameters.response_char_start >= 0, InputError,
+                   "response_char_start must be >= 0, found {}",
+                   trace.parameters.response_char_start);
     if (meta.contains("suppression")) {
       trace.suppression_profile = meta.at("suppression").at("profile").get<std::string>();
       trace.suppression_temperature = meta.at("suppression").at("temperature").get<double>();

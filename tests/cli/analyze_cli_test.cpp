@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "sentlens/trace/trace.h"
 #include "test_support.h"
 
 namespace sentlens {
@@ -56,6 +57,8 @@ TEST(AnalyzeCli, OnePassGivesEveryMetricTheTraceAndTheReport) {
   EXPECT_EQ(json["suppression"]["kl_matrix"].size(), 12u);
   EXPECT_EQ(json["report"]["path"], html);
   EXPECT_TRUE(std::filesystem::exists(trace));
+  // The trace records where the prompt ends ("Tell me a story.\nAnswer: " is 25 code points).
+  EXPECT_EQ(read_trace(trace).parameters.response_char_start, 25);
   EXPECT_NE(read_text_file(html).find("id=\"sentlens-data\""), std::string::npos);
 
   // The trace re-analyses without the model and gives the same receiver heads.

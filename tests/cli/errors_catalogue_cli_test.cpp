@@ -454,6 +454,23 @@ const CatalogueCase kCases[] = {
     {"EmptyDecodeList", "tokenize --model {model} --decode ''", 2, {"--decode"}},
     // A CUDA device this machine does not have (none at all in CI; a GPU machine has fewer than
     // 99).
+    // Where the response starts.
+    {"ResponseMarkerNotInTheText",
+     "trace --model {model} --text 'Q: hi. A: One. Two.' --response-start 'B: ' --out {out}",
+     3,
+     {"--response-start: the marker 'B: ' does not occur in the text"}},
+    {"EmptyResponseMarker",
+     "analyze --model {model} --text 'One. Two.' --response-start ''",
+     3,
+     {"--response-start: the marker is empty"}},
+    {"PromptLongerThanTheText",
+     "trace --model {model} --text 'One. Two.' --prompt-chars 50 --out {out}",
+     3,
+     {"prompt length 50 (--prompt-chars) lies outside the text (9 code points)"}},
+    {"ResponseTokenBeyondTheText",
+     "trace --model {model} --text 'One. Two.' --response-token 99 --out {out}",
+     3,
+     {"first response token 99 (response_start, trace --response-token) is beyond the"}},
     {"MissingCudaDevice",
      "trace --model {model} --text 'One. Two.' --device cuda:99 --out {out}",
      3,

@@ -122,7 +122,8 @@ TEST(TokenCommands, TraceKeepsThePromptOutOfTheSentences) {
   ASSERT_EQ(run(base + " --response-start 'Story: ' --out " + out.string()).code, 0);
   const Trace marked = read_trace(out);
   ASSERT_EQ(marked.num_sentences(), 3);
-  EXPECT_EQ(marked.sentences[0].char_start, 33);  // right after "Story: "
+  EXPECT_EQ(marked.sentences[0].char_start, 33);         // right after "Story: "
+  EXPECT_EQ(marked.parameters.response_char_start, 33);  // recorded in the trace
   // The prompt is also the token rhythm's prompt: the response starts at the first sentence.
   EXPECT_EQ(marked.rhythm.options.response_start, marked.sentence_tokens[0].start);
 
@@ -132,8 +133,15 @@ TEST(TokenCommands, TraceKeepsThePromptOutOfTheSentences) {
   EXPECT_EQ(counted.sentences[0].char_start, 33);
   EXPECT_EQ(counted.rhythm.options.response_start, 2);
 
+  ASSERT_EQ(run(base + " --prompt-chars 33 --response-token 0 --out " + out.string()).code, 0);
+  EXPECT_EQ(read_trace(out).rhythm.options.response_start, marked.sentence_tokens[0].start)
+      << "with a prompt, response token 0 is the first sentence's: the prompt is never response";
+
   ASSERT_EQ(run(base + " --out " + out.string()).code, 0);
-  EXPECT_EQ(read_trace(out).num_sentences(), 4) << "without a prompt the whole text is split";
+  const Trace whole = read_trace(out);
+  EXPECT_EQ(whole.num_sentences(), 4) << "without a prompt the whole text is split";
+  EXPECT_EQ(whole.parameters.response_char_start, 0);
+  EXPECT_EQ(whole.rhythm.options.response_start, 0);
   EXPECT_EQ(run(base + " --prompt-chars 3 --response-start 'Story: ' --out " + out.string()).code,
             2);
   EXPECT_EQ(run(base + " --response-start 'Question: ' --out " + out.string()).code, 3)

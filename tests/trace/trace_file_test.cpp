@@ -27,6 +27,7 @@ Trace small_trace() {
   trace.parameters.profile = Profile::kReference;
   trace.parameters.block_size = 7;
   trace.parameters.allow_longer = true;
+  trace.parameters.response_char_start = 4;
   trace.sentences = {Sentence{10, 20, 10, 21}, Sentence{20, 29, 21, 30}};
   trace.tokens = {TraceToken{1, 0, 0, 0, 0}, TraceToken{5, 0, 10, 0, 10},
                   TraceToken{6, 10, 21, 10, 20}, TraceToken{7, 21, 30, 21, 29},
@@ -61,6 +62,7 @@ TEST(TraceFile, RoundTrip) {
   EXPECT_EQ(back.parameters.profile, Profile::kReference);
   EXPECT_EQ(back.parameters.block_size, 7);
   EXPECT_TRUE(back.parameters.allow_longer);
+  EXPECT_EQ(back.parameters.response_char_start, 4);
   ASSERT_EQ(back.sentences.size(), 2u);
   EXPECT_EQ(back.sentences[1].byte_end, 30);
   EXPECT_EQ(back.sentences[1].char_end, 29);
@@ -257,6 +259,17 @@ TEST(TraceFile, CorruptedOrMisShapedTokenRhythmIsAFormatErrorNamingFileAndTensor
   const std::string q = (dir / "params.safetensors").string();
   EXPECT_EQ(error_of([&] { read_trace(dir / "params.safetensors"); }),
             q + ": bad token rhythm parameters (response_start 9, W 2, H 1..3)");
+
+  // A negative prompt length.
+  std::string prompt_meta = SafetensorsFile::open(path)->metadata().at("sentlens.trace");
+  const std::string prompt_from = "\"response_char_start\":4";
+  const auto prompt_at = prompt_meta.find(prompt_from);
+  ASSERT_NE(prompt_at, std::string::npos) << prompt_meta;
+  prompt_meta.replace(prompt_at, prompt_from.size(), "\"response_char_start\":-3");
+  rewrite_tensors(path, {}, {{"sentlens.trace", prompt_meta}}, dir / "prompt.safetensors");
+  EXPECT_EQ(error_of([&] { read_trace(dir / "prompt.safetensors"); }),
+            (dir / "prompt.safetensors").string() +
+                ": bad trace metadata: response_char_start must be >= 0, found -3");
 }
 
 // Found by fuzzing: a float where the metadata holds an integer (5.1e+53 in a token span) was

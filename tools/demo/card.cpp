@@ -114,6 +114,12 @@ std::string fraction(const nlohmann::json& json, const char* key) {
                      total);
 }
 
+// Element `index` of a JSON pair of numbers, with two decimals.
+std::string pair_element(const nlohmann::json& json, const char* key, std::size_t index) {
+  if (!json.contains(key)) return "n/a";
+  return fmt::format("{:.2f}", json.at(key).at(index).get<double>());
+}
+
 std::string number(const nlohmann::json& json, const char* key, const char* format = "{}") {
   if (!json.contains(key)) return "n/a";
   if (json.at(key).is_number_integer()) {
@@ -137,8 +143,8 @@ void write_card(const std::filesystem::path& model_dir, const std::filesystem::p
                        100 * target);
   };
   const std::string targets = fmt::format(
-      "answer {}; receiver top 3 {}; suppression with the reference profile (the paper's KL) {}, "
-      "with the clean profile (sentlens' default) {}",
+      "answer {}; receiver top 3 {}; suppression with the reference profile (the original code's "
+      "top-p KL) {}, with the clean profile (sentlens' default) {}",
       meets("answer_accuracy", 0.9), meets("receiver_top3", 0.8),
       meets("suppression_reference_hit", 0.8), meets("suppression_hit", 0.8));
   std::string card = fmt::format(
@@ -231,19 +237,20 @@ Both suppression rows use the same clean sentence split and, in effect, the same
 masking rules differ only for a row whose every visible key is masked, which cannot happen here: the
 problem before `<think>` is never masked); they differ in the KL divergence per token. This model is
 confident: at {one_token_nucleus} of the answer's positions ({structures} held-out traces) one token
-holds more than 99.99% of the probability at T 0.6. The reference KL, as in the paper's code, compares the two
-distributions' top-p nuclei (p 0.9999, logits stored as float16): it reads 0 where the nucleus is
-one token that suppression leaves in place, and a very large value wherever a token enters or leaves
-the nucleus (the missing logit counts as −1e9), so a row of the matrix mostly counts the answer
-positions whose plausible next tokens changed. The clean KL is exact and also counts shifts of a
-millionth of a nat. A row averages ln(KL + 1e-9) over the target's tokens, so with the exact KL
-several tiny shifts can outweigh one decisive change: masking the sentence right before the answer
-(a later step the answer does not use) nudges several of the answer's tokens by such amounts, while
-masking the step the answer restates changes one or two number tokens. Hence the clean profile's
-misses mostly pick that adjacent sentence, and it recovers the structure mainly when the adjacent
-sentence is itself a dependency. On a model this confident the paper's truncated KL is the better
-detector of where the answer's numbers come from; the clean KL is the exact divergence
-(docs/metrics.md, "Reading the two profiles").
+holds more than 99.99% of the probability at T 0.6. The reference KL, as in the original code,
+compares the two distributions' top-p nuclei (p 0.9999, logits stored as float16): it reads 0 where
+the nucleus is one token that suppression leaves in place, and a very large value wherever a token
+of the baseline's nucleus drops out of the suppressed one (its missing logit counts as −1e9), so a
+row of the matrix mostly counts the answer positions whose likely next token was lost. The clean KL
+is exact and also counts shifts of a millionth of a nat. A row averages ln(KL + 1e-9) over the
+target's tokens, so with the exact KL several slight shifts can outweigh fewer decisive changes. In
+the {shift_traces} traces whose sentence right before the answer is not a dependency, masking that
+sentence shifts {adjacent_slight} answer positions per trace slightly (1e-6 < KL ≤ 1e-2) and changes
+{adjacent_large} (KL > 1e-2); masking the copied step shifts {copied_slight} and changes
+{copied_large}. Hence the clean profile's misses mostly pick that adjacent sentence, and it recovers
+the structure mainly when the adjacent sentence is itself a dependency. On a model this confident
+the original code's truncated KL is the better detector of where the answer's numbers come from;
+the clean KL is the exact divergence (docs/metrics.md, "Reading the two profiles").
 
 Exact effects on the answer are small because the model recomputes the restated equation rather
 than copying it: its first number also stands in the step before, its operand in the problem, and
@@ -317,6 +324,11 @@ agree only within noise and the weights are not bit-identical.
       fmt::arg("reference_adjacent_other",
                fraction(evaluation, "suppression_reference_adjacent_other")),
       fmt::arg("one_token_nucleus", fraction(evaluation, "answer_one_token_nucleus")),
+      fmt::arg("shift_traces", number(evaluation, "answer_shift_traces")),
+      fmt::arg("adjacent_slight", pair_element(evaluation, "answer_shifts_adjacent", 0)),
+      fmt::arg("adjacent_large", pair_element(evaluation, "answer_shifts_adjacent", 1)),
+      fmt::arg("copied_slight", pair_element(evaluation, "answer_shifts_copied", 0)),
+      fmt::arg("copied_large", pair_element(evaluation, "answer_shifts_copied", 1)),
       fmt::arg("reference_misses_adjacent",
                fraction(evaluation, "suppression_reference_misses_adjacent")));
   std::ofstream(model_dir / "README.md", std::ios::trunc) << card;

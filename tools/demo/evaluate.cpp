@@ -135,6 +135,31 @@ struct SuppressionTally {
   }
 };
 
+// Per-token effects on the answer (exact KL) where the sentence right before it is not a
+// dependency: how many answer positions masking that sentence, or the copied step, shifts slightly
+// (1e-6 < KL <= 1e-2) or changes (KL > 1e-2). Summed over traces; divide by `traces`.
+struct AnswerShifts {
+  std::int64_t traces = 0;
+  std::array<std::int64_t, 2> slight{};  // [adjacent sentence, copied step]
+  std::array<std::int64_t, 2> large{};
+
+  void add(const DemoTrace& trace, const SuppressionResult& matrix, const TokenRange& answer) {
+    const auto& truth = trace.dependencies.back();
+    const auto adjacent = trace.answer_sentence - 1;
+    if (std::find(truth.begin(), truth.end(), adjacent) != truth.end()) return;
+    ++traces;
+    const auto T = static_cast<std::int64_t>(matrix.token_kl.size()) / matrix.num_sentences;
+    const std::array<std::int64_t, 2> suppressed = {adjacent, trace.copied_sentence};
+    for (std::size_t k = 0; k < 2; ++k) {
+      for (auto t = answer.start; t < answer.end; ++t) {
+        const double kl = matrix.token_kl[static_cast<std::size_t>(suppressed[k] * T + t)];
+        slight[k] += kl > 1e-6 && kl <= 1e-2 ? 1 : 0;
+        large[k] += kl > 1e-2 ? 1 : 0;
+      }
+    }
+  }
+};
+
 }  // namespace
 
 Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem::path& json_out) {
@@ -206,6 +231,7 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
   // How confident the model is on the answer: positions whose top token holds more than the
   // reference profile's nucleus p at the suppression temperature (one-token nuclei).
   std::int64_t answer_positions = 0, answer_one_token_nucleus = 0;
+  AnswerShifts shifts;
   for (std::size_t t = 0; t < traces.size(); ++t) {
     const DemoTrace& trace = traces[t];
     const Trace captured = capture_trace(model, *tokenizer, trace.text, parameters);
@@ -217,20 +243,21 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
 
     const AlignedText aligned = align_text(*tokenizer, trace.text, parameters);
     const auto ids = torch::tensor(aligned.encoding.ids(), torch::kInt64);
+    const TokenRange answer =
+        aligned.sentence_tokens[static_cast<std::size_t>(trace.answer_sentence)];
     SuppressionOptions clean;
-    {
-      const TokenRange answer =
-          aligned.sentence_tokens[static_cast<std::size_t>(trace.answer_sentence)];
-      const auto logits = model.forward(ids).logits.narrow(0, answer.start, answer.size());
-      const auto top = std::get<0>(torch::softmax(logits / clean.temperature, -1).max(-1));
-      answer_positions += answer.size();
-      answer_one_token_nucleus += (top > clean.top_p).sum().item<std::int64_t>();
-    }
-    clean_tally.add(
-        trace, strongest_dependency(suppression_matrix(model, ids, aligned.sentence_tokens, clean),
-                                    trace.answer_sentence));
     SuppressionOptions reference;
     reference.profile = SuppressionProfile::kReference;
+    {
+      const auto logits = model.forward(ids).logits.narrow(0, answer.start, answer.size());
+      const auto top = std::get<0>(torch::softmax(logits / reference.temperature, -1).max(-1));
+      answer_positions += answer.size();
+      answer_one_token_nucleus += (top > reference.top_p).sum().item<std::int64_t>();
+    }
+    const SuppressionResult clean_matrix =
+        suppression_matrix(model, ids, aligned.sentence_tokens, clean);
+    clean_tally.add(trace, strongest_dependency(clean_matrix, trace.answer_sentence));
+    shifts.add(trace, clean_matrix, answer);
     reference_tally.add(
         trace,
         strongest_dependency(suppression_matrix(model, ids, aligned.sentence_tokens, reference),
@@ -312,6 +339,16 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
              SuppressionOptions{}.top_p, SuppressionOptions{}.temperature, answer_one_token_nucleus,
              answer_positions);
   print_suppression("clean", clean_tally, result.suppression_hit, result.suppression_copied_hit);
+  const auto per_trace = [&](std::int64_t count) {
+    return shifts.traces > 0 ? static_cast<double>(count) / static_cast<double>(shifts.traces)
+                             : 0.0;
+  };
+  fmt::print(
+      "  answer positions per trace (the {} traces whose sentence before the answer is no "
+      "dependency) shifted slightly (1e-6 < KL <= 1e-2) / changed (KL > 1e-2): masking that "
+      "sentence {:.2f} / {:.2f}, masking the copied step {:.2f} / {:.2f}\n",
+      shifts.traces, per_trace(shifts.slight[0]), per_trace(shifts.large[0]),
+      per_trace(shifts.slight[1]), per_trace(shifts.large[1]));
   print_suppression("reference", reference_tally, result.suppression_reference_hit,
                     result.suppression_reference_copied_hit);
 
@@ -346,6 +383,9 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
                                           clean_tally.adjacent_total[0]};
     json["suppression_misses_adjacent"] = {clean_tally.misses_adjacent,
                                            structure_count - clean_tally.true_hits};
+    json["answer_shift_traces"] = shifts.traces;
+    json["answer_shifts_adjacent"] = {per_trace(shifts.slight[0]), per_trace(shifts.large[0])};
+    json["answer_shifts_copied"] = {per_trace(shifts.slight[1]), per_trace(shifts.large[1])};
     json["suppression_reference_hit"] = result.suppression_reference_hit;
     json["suppression_reference_copied_hit"] = result.suppression_reference_copied_hit;
     json["suppression_reference_adjacent_dependency"] = {reference_tally.adjacent_hits[1],

@@ -50,8 +50,9 @@ struct TraceJob {
   std::filesystem::path model_dir;  // checkpoint folder (with its tokenizer)
   std::string text;                 // the text to trace
   // The prompt before the response belongs to no sentence: it ends at this code point, or right
-  // after the first occurrence of the marker (at most one; neither = split the whole text). The
-  // token rhythm's prompt is parameters.rhythm.response_start (-1 = up to the first sentence).
+  // after the first occurrence of the marker (at most one; neither = split the whole text). With
+  // a prompt, parameters.rhythm.response_start 0 (the default) means -1, the first sentence's
+  // first token: the prompt is never the token rhythm's response; a positive value is kept.
   std::optional<std::int64_t> prompt_chars;
   std::optional<std::string> response_marker;
   TraceParameters parameters;

@@ -28,18 +28,20 @@ struct TraceToken {
 
 /// How a trace was made.
 struct TraceParameters {
-  Profile profile = Profile::kClean;  // splitter, alignment and pooling rules
-  bool think_region = true;           // splitter option (see SplitOptions)
-  std::int64_t min_chunk_chars = 10;  // splitter option (see SplitOptions)
-  bool add_bos = true;                // BOS added by the tokenizer
-  std::int64_t block_size = 256;      // query rows per attention block of the forward
-  bool allow_longer = false;          // run past max_position_embeddings (positions the model
-                                      // never saw in training; rotary position models only)
-  bool token_rhythm = true;           // also accumulate the token rhythm (metrics.md §2, §3)
-  bool token_entropy = false;         // and the token entropy: needs the LM head's [T, V] logits
-                                      // in memory (our choice: opt-in, T·V floats is GiBs)
-  TokenRhythmOptions rhythm;          // response start (−1 = first sentence's first token at
-                                      // capture), W, FAI horizon
+  Profile profile = Profile::kClean;     // splitter, alignment and pooling rules
+  bool think_region = true;              // splitter option (see SplitOptions)
+  std::int64_t min_chunk_chars = 10;     // splitter option (see SplitOptions)
+  bool add_bos = true;                   // BOS added by the tokenizer
+  std::int64_t block_size = 256;         // query rows per attention block of the forward
+  bool allow_longer = false;             // run past max_position_embeddings (positions the model
+                                         // never saw in training; rotary position models only)
+  std::int64_t response_char_start = 0;  // the prompt before this code point is in no sentence
+                                         // (--prompt-chars / --response-start; 0 = no prompt)
+  bool token_rhythm = true;              // also accumulate the token rhythm (metrics.md §2, §3)
+  bool token_entropy = false;            // and the token entropy: needs the LM head's [T, V] logits
+                                         // in memory (our choice: opt-in, T·V floats is GiBs)
+  TokenRhythmOptions rhythm;             // response start (−1 = first sentence's first token at
+                                         // capture), W, FAI horizon
 };
 
 /// A trace of one text through one model.
