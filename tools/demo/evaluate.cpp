@@ -377,23 +377,20 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
     json["suppression_hit_random"] = result.suppression_hit_random;
     json["suppression_copied_hit"] = result.suppression_copied_hit;
     json["suppression_copied_random"] = result.suppression_copied_random;
-    json["suppression_adjacent_dependency"] = {clean_tally.adjacent_hits[1],
-                                               clean_tally.adjacent_total[1]};
-    json["suppression_adjacent_other"] = {clean_tally.adjacent_hits[0],
-                                          clean_tally.adjacent_total[0]};
-    json["suppression_misses_adjacent"] = {clean_tally.misses_adjacent,
-                                           structure_count - clean_tally.true_hits};
+    // [hits, traces] split by whether the sentence before the answer is a dependency, and
+    // [misses picking it, misses].
+    const auto write_tally = [&](const std::string& prefix, const SuppressionTally& tally) {
+      json[prefix + "adjacent_dependency"] = {tally.adjacent_hits[1], tally.adjacent_total[1]};
+      json[prefix + "adjacent_other"] = {tally.adjacent_hits[0], tally.adjacent_total[0]};
+      json[prefix + "misses_adjacent"] = {tally.misses_adjacent, structure_count - tally.true_hits};
+    };
+    write_tally("suppression_", clean_tally);
     json["answer_shift_traces"] = shifts.traces;
     json["answer_shifts_adjacent"] = {per_trace(shifts.slight[0]), per_trace(shifts.large[0])};
     json["answer_shifts_copied"] = {per_trace(shifts.slight[1]), per_trace(shifts.large[1])};
     json["suppression_reference_hit"] = result.suppression_reference_hit;
     json["suppression_reference_copied_hit"] = result.suppression_reference_copied_hit;
-    json["suppression_reference_adjacent_dependency"] = {reference_tally.adjacent_hits[1],
-                                                         reference_tally.adjacent_total[1]};
-    json["suppression_reference_adjacent_other"] = {reference_tally.adjacent_hits[0],
-                                                    reference_tally.adjacent_total[0]};
-    json["suppression_reference_misses_adjacent"] = {reference_tally.misses_adjacent,
-                                                     structure_count - reference_tally.true_hits};
+    write_tally("suppression_reference_", reference_tally);
     json["seconds"] = result.seconds;
     std::ofstream(json_out, std::ios::trunc) << json.dump(2) << '\n';
   }
