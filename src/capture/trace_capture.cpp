@@ -131,19 +131,13 @@ TraceSummary run_trace_job(const TraceJob& job) {
   start = std::chrono::steady_clock::now();
   const auto response_char = response_char_start(job.text, job.prompt_chars, job.response_marker);
   TraceParameters parameters = job.parameters;
-  if (response_char) {
-    parameters.response_char_start = *response_char;
-    if (parameters.rhythm.response_start == 0) parameters.rhythm.response_start = -1;
-  }
-  const Trace trace =
-      response_char
-          ? capture_aligned(
-                model, *tokenizer, job.text,
-                align_sentences(*tokenizer, job.text,
-                                split_response(job.text, *response_char, split_options(parameters)),
-                                parameters),
-                parameters)
-          : capture_trace(model, *tokenizer, job.text, parameters);
+  parameters.response_char_start = response_char.value_or(0);  // no prompt: all is response
+  if (response_char && parameters.rhythm.response_start == 0) parameters.rhythm.response_start = -1;
+  const AlignedText aligned = align_sentences(
+      *tokenizer, job.text,
+      split_response(job.text, parameters.response_char_start, split_options(parameters)),
+      parameters);
+  const Trace trace = capture_aligned(model, *tokenizer, job.text, aligned, parameters);
   summary.forward_seconds = seconds_since(start);
 
   start = std::chrono::steady_clock::now();

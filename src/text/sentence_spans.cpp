@@ -25,6 +25,16 @@ Sentence make_sentence(std::int64_t char_start, std::int64_t char_end,
                   byte_offsets[static_cast<std::size_t>(char_end)]};
 }
 
+// The text's code points, after checking that the response start lies within them.
+std::u32string decode_with_response_start(std::string_view text, std::int64_t response_char) {
+  std::u32string full = decode_utf8(text);
+  const auto length = static_cast<std::int64_t>(full.size());
+  SENTLENS_CHECK(response_char >= 0 && response_char <= length, InputError,
+                 "prompt length {} (--prompt-chars) lies outside the text ({} code points)",
+                 response_char, length);
+  return full;
+}
+
 }  // namespace
 
 std::int64_t find_response_start(std::string_view text, std::string_view marker) {
@@ -49,11 +59,7 @@ std::optional<std::int64_t> response_char_start(std::string_view text,
 
 SplitResult split_response(std::string_view text, std::int64_t response_char_start,
                            const SplitOptions& options) {
-  const std::u32string full = decode_utf8(text);
-  const auto length = static_cast<std::int64_t>(full.size());
-  SENTLENS_CHECK(response_char_start >= 0 && response_char_start <= length, InputError,
-                 "prompt length {} (--prompt-chars) lies outside the text ({} code points)",
-                 response_char_start, length);
+  const std::u32string full = decode_with_response_start(text, response_char_start);
   const std::vector<std::int64_t> byte_offsets = char_to_byte_offsets(full);
   const auto byte_start = byte_offsets[static_cast<std::size_t>(response_char_start)];
   SplitResult result = split_sentences(text.substr(static_cast<std::size_t>(byte_start)), options);
@@ -71,11 +77,8 @@ SplitResult split_response(std::string_view text, std::int64_t response_char_sta
 SplitResult locate_chunks(std::string_view text, const std::vector<std::string>& chunks,
                           std::int64_t from_char) {
   SENTLENS_CHECK(!chunks.empty(), InputError, "the chunk list is empty");
-  const std::u32string full = decode_utf8(text);
+  const std::u32string full = decode_with_response_start(text, from_char);
   const auto length = static_cast<std::int64_t>(full.size());
-  SENTLENS_CHECK(from_char >= 0 && from_char <= length, InputError,
-                 "prompt length {} (--prompt-chars) lies outside the text ({} code points)",
-                 from_char, length);
   // The visible (non-whitespace) code points of the text and where each one is.
   std::u32string visible;
   std::vector<std::int64_t> visible_position;

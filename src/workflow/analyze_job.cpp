@@ -43,11 +43,9 @@ class LayerProgress final : public AttentionObserver {
 };
 
 // The sentences of the job's text: given chunks, the response part, or the whole text.
-SplitResult job_sentences(const AnalyzeJob& job, const std::optional<std::int64_t>& response_char) {
-  const SplitOptions options = split_options(job.parameters);
-  if (!job.chunks.empty()) return locate_chunks(job.text, job.chunks, response_char.value_or(0));
-  if (response_char) return split_response(job.text, *response_char, options);
-  return split_sentences(job.text, options);
+SplitResult job_sentences(const AnalyzeJob& job, std::int64_t response_char) {
+  if (!job.chunks.empty()) return locate_chunks(job.text, job.chunks, response_char);
+  return split_response(job.text, response_char, split_options(job.parameters));
 }
 
 }  // namespace
@@ -104,11 +102,11 @@ AnalyzeResult run_analyze_job(const AnalyzeJob& job) {
   result.seconds.load = seconds_since(start);
 
   start = std::chrono::steady_clock::now();
-  const auto response_char = response_char_start(job.text, job.prompt_chars, job.response_marker);
   TraceParameters parameters = job.parameters;
-  parameters.response_char_start = response_char.value_or(0);
-  AlignedText aligned =
-      align_sentences(*tokenizer, job.text, job_sentences(job, response_char), parameters);
+  parameters.response_char_start =  // no prompt: all is response
+      response_char_start(job.text, job.prompt_chars, job.response_marker).value_or(0);
+  AlignedText aligned = align_sentences(
+      *tokenizer, job.text, job_sentences(job, parameters.response_char_start), parameters);
   // With response_start -1 the token rhythm's prompt is what precedes the first sentence: the
   // same prompt that --prompt-chars / --response-start keep out of the sentences.
   result.seconds.align = seconds_since(start);

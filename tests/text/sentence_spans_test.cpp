@@ -41,6 +41,14 @@ TEST(ResponseStart, OnlyTheResponseIsSplitAndSpansCountFromTheWholeText) {
   EXPECT_EQ(result.sentences[1].char_start, 33);  // "We should go."
   EXPECT_EQ(result.sentences[1].char_end, 46);
   EXPECT_EQ(result.sentences[1].byte_end, 47);
+  // A start of 0 (no prompt) splits the whole text, as split_sentences does.
+  const SplitResult whole = split_response(kText, 0, options);
+  const SplitResult reference = split_sentences(kText, options);
+  ASSERT_EQ(whole.sentences.size(), reference.sentences.size());
+  for (std::size_t i = 0; i < whole.sentences.size(); ++i) {
+    EXPECT_EQ(whole.sentences[i].char_start, reference.sentences[i].char_start);
+    EXPECT_EQ(whole.sentences[i].byte_end, reference.sentences[i].byte_end);
+  }
   EXPECT_THROW(split_response(kText, 47, options), InputError) << "past the end";
   EXPECT_THROW(split_response(kText, -1, options), InputError);
 }

@@ -25,7 +25,8 @@ std::optional<std::int64_t> response_char_start(std::string_view text,
                                                 const std::optional<std::string>& response_marker);
 
 /// Splits only text[response_char_start:] (code points) and returns spans of the whole text: the
-/// prompt before it belongs to no sentence. Throws InputError when the start lies outside the text.
+/// prompt before it belongs to no sentence (a start of 0 splits the whole text, as
+/// split_sentences). Throws InputError when the start lies outside the text.
 SplitResult split_response(std::string_view text, std::int64_t response_char_start,
                            const SplitOptions& options);
 
