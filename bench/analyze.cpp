@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   int threads = 0;
   int repeats = 2;
   bool token_rhythm = true;  // --token-rhythm 0: sentence pooling alone (to see what costs what)
-  sentlens::bench::QwenShape shape;
+  auto shape = sentlens::bench::qwen2_5_0_5b_shape();
   fs::path work = fs::temp_directory_path() / "sentlens-bench-analyze";
   fs::path shared = std::getenv("SENTLENS_SHARED") != nullptr
                         ? fs::path(std::getenv("SENTLENS_SHARED"))
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     if (!fs::exists(model_dir / "model.safetensors")) {
       fmt::print("writing a random Qwen2.5-0.5B-shape checkpoint ({} layers) to {} ...\n",
                  shape.layers, model_dir.string());
-      sentlens::bench::write_random_qwen_checkpoint(model_dir, tokenizer_dir, 0, shape);
+      sentlens::bench::write_random_checkpoint(model_dir, shape, tokenizer_dir);
     }
     const std::string text = sentlens::bench::make_bench_text(tokenizer_dir, tokens);
     const auto ids = torch::tensor(sentlens::load_tokenizer(model_dir)->encode(text).ids());

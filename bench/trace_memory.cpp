@@ -96,11 +96,11 @@ int main(int argc, char** argv) {
   }
   const fs::path tokenizer_dir = shared / "models/stories260K";
   const fs::path model_dir = work / "qwen2.5-0.5b-shape";
-  const sentlens::bench::QwenShape shape;
-  const std::int64_t parameters = sentlens::bench::qwen_shape_parameters(shape);
+  const auto shape = sentlens::bench::qwen2_5_0_5b_shape();
+  const std::int64_t parameters = sentlens::bench::shape_parameters(shape);
   if (!fs::exists(model_dir / "model.safetensors")) {
     fmt::print("writing a random Qwen2.5-0.5B-shape checkpoint to {} ...\n", model_dir.string());
-    sentlens::bench::write_random_qwen_checkpoint(model_dir, tokenizer_dir);
+    sentlens::bench::write_random_checkpoint(model_dir, shape, tokenizer_dir);
   }
   const double weights_gib = static_cast<double>(parameters) * 4 / (1ull << 30);  // float32 in RAM
   const std::string long_text = sentlens::bench::make_bench_text(tokenizer_dir, tokens);

@@ -72,6 +72,12 @@ std::vector<std::pair<std::int64_t, std::int64_t>> receiver_heads_from_json(
 
 std::vector<std::pair<std::int64_t, std::int64_t>> read_receiver_heads_file(
     const std::filesystem::path& path) {
+  // Checked before opening: opening a FIFO for reading would wait for a writer forever.
+  std::error_code error;
+  SENTLENS_CHECK(std::filesystem::is_regular_file(path, error), IoError,
+                 "{}: not a regular file (expected the receiver-heads file `sentlens receivers "
+                 "--out` or `--json` writes)",
+                 path.string());
   // safetensors files start with an 8-byte little-endian header length, JSON with text.
   std::ifstream stream(path, std::ios::binary);
   SENTLENS_CHECK(stream.good(), IoError, "{}: cannot open the receiver-heads file", path.string());

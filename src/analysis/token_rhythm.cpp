@@ -187,6 +187,10 @@ TokenRoles token_roles(const TokenRhythm& rhythm, const TokenRoleOptions& option
   SENTLENS_CHECK(options.k >= 1, InputError, "k must be >= 1, got {}", options.k);
   SENTLENS_CHECK(options.alpha >= 0 && options.alpha <= 1, InputError,
                  "alpha must be in [0, 1], got {}", options.alpha);
+  // NaN passes a range check by comparisons; the credit factor γ_t = 1 + (γ_amp − 1)·… must be a
+  // finite number (metrics.md §2.6), not negative.
+  SENTLENS_CHECK(std::isfinite(options.gamma_amp) && options.gamma_amp >= 0, InputError,
+                 "gamma_amp must be a finite number >= 0, got {}", options.gamma_amp);
   TokenRoles roles;
   roles.response_start = r0;
   roles.classes = classify_heads(rhythm, options.classes);

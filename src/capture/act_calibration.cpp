@@ -201,7 +201,7 @@ void write_calibration(const CalibrationReport& report, const ActOptions& option
 CalibrationReport run_calibration_job(const CalibrationJob& job) {
   const torch::Device device = parse_device(job.device);
   SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
-  const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads});
+  const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads, job.weights});
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
   const Encoding encoding = tokenizer->encode(job.text, EncodeOptions{job.add_bos});
   return calibrate_text(model, encoding.ids(), job.act);

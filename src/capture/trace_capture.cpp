@@ -124,7 +124,7 @@ TraceSummary run_trace_job(const TraceJob& job) {
   TraceSummary summary;
   auto start = std::chrono::steady_clock::now();
   const torch::Device device = parse_device(job.device);
-  const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads});
+  const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads, job.weights});
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
   summary.load_seconds = seconds_since(start);
 

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/batch_options.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/counted.h"
@@ -25,6 +26,7 @@ struct Arguments {
   std::string model, text, text_file, json_trace, profile = "clean", suppress_profile = "clean";
   std::string receiver_heads, out, report;
   PromptOptions prompt;
+  BatchArguments batch;
   bool demo = false, whole_text = false, no_bos = false, json = false, quiet = false;
 };
 
@@ -297,12 +299,16 @@ void register_analyze_command(CLI::App& app) {
   add_block_size_option(*command, arguments->job.parameters.block_size);
   add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
   add_threads_option(*command, arguments->job.threads);
+  add_weights_option(*command, arguments->job.weights);
   add_device_option(*command, arguments->job.device);
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)");
   command->add_option("--report", arguments->report,
                       "Self-contained HTML report to write (see `sentlens report`)");
   add_json_flag(*command, arguments->json, "Print the full result as JSON on stdout");
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
+  add_batch_options(*command, arguments->batch);
+  arguments->batch.batch->excludes(text)->excludes(text_file)->excludes(json_trace);
+  arguments->batch.batch->excludes("--out")->excludes("--report");
 
   command->callback([arguments, command] {
     AnalyzeJob job = arguments->job;
@@ -316,7 +322,9 @@ void register_analyze_command(CLI::App& app) {
       if (command->count("--proximity-ignore") == 0) job.receivers.proximity_ignore = 1;
       if (command->count("--top-k") == 0) job.receivers.top_k = 4;
     }
-    if (!arguments->json_trace.empty()) {
+    if (!arguments->batch.inputs.empty()) {
+      // Each input's text is read by the batch.
+    } else if (!arguments->json_trace.empty()) {
       ReasoningTraceFile file = read_reasoning_trace_file(arguments->json_trace);
       job.text = std::move(file.text);
       job.chunks = std::move(file.chunks);
@@ -338,22 +346,18 @@ void register_analyze_command(CLI::App& app) {
     job.receiver_heads_file = arguments->receiver_heads;
     job.out = arguments->out;
     job.report = arguments->report;
-    if (!arguments->quiet) {
-      const bool terminal = isatty(fileno(stderr)) != 0;
-      job.on_progress = [terminal](const std::string& line) {
-        // On a terminal progress overwrites one line; in a log every step is its own line.
-        if (terminal) {
-          fmt::print(stderr, "\r\033[K{}", line);
-        } else {
-          fmt::print(stderr, "{}\n", line);
-        }
-        std::fflush(stderr);
-      };
+    if (!arguments->batch.inputs.empty()) {
+      AnalyzeBatchJob batch;
+      batch.job = std::move(job);
+      run_and_print_batch(std::move(batch), arguments->batch, arguments->json, arguments->quiet);
+      return;
     }
+    job.on_progress = stderr_progress(arguments->quiet);
     const AnalyzeResult result = run_analyze_job(job);
     if (!arguments->quiet && isatty(fileno(stderr)) != 0) fmt::print(stderr, "\r\033[K");
     if (arguments->json) {
-      fmt::print("{}\n", result_json(result, *arguments).dump(2));
+      fmt::print("{}\n", result_json(result, *arguments)
+                             .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
       print_table(result, *arguments);
     }

@@ -34,6 +34,7 @@ void register_calibrate_command(CLI::App& app) {
                      "prefill-only arithmetic, [0,0] = 1, 0/0 rows, float16)");
   add_no_bos_flag(*command, arguments->no_bos);
   add_threads_option(*command, arguments->job.threads);
+  add_weights_option(*command, arguments->job.weights);
   add_device_option(*command, arguments->job.device);
   command->add_option("--out", arguments->out,
                       "Write the calibration (sinks and c_j per head, per-token NLL) to this "
@@ -71,7 +72,7 @@ void register_calibrate_command(CLI::App& app) {
                                  {"scores", s.scores},
                                  {"calibrated", s.calibrated}});
       }
-      fmt::print("{}\n", json.dump(2));
+      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print("{} tokens: perplexity {:.4f} -> {:.4f} calibrated ({:+.4f} nats/token)\n",

@@ -1,6 +1,8 @@
 // Private CLI helpers: options shared by several subcommands.
 #include "cli/common_options.h"
 
+#include <map>
+
 namespace sentlens::cli {
 
 CLI::Option* add_model_option(CLI::App& command, std::filesystem::path& model_dir,
@@ -25,6 +27,19 @@ CLI::Option* add_block_size_option(CLI::App& command, std::int64_t& block_size) 
   return command.add_option("--block-size", block_size, "Query rows per attention block")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+}
+
+CLI::Option* add_weights_option(CLI::App& command, WeightsMode& weights) {
+  const std::map<std::string, WeightsMode> names = {{"auto", WeightsMode::kAuto},
+                                                    {"resident", WeightsMode::kResident},
+                                                    {"stream", WeightsMode::kStream}};
+  return command
+      .add_option("--weights", weights,
+                  "Where the weights live: resident (in memory, in the checkpoint's dtype), stream "
+                  "(read from disk layer by layer as the forward runs: for models larger than "
+                  "memory) or auto (resident when they fit)")
+      ->transform(CLI::CheckedTransformer(names))
+      ->default_str("auto");
 }
 
 CLI::Option* add_threads_option(CLI::App& command, int& threads) {

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sentlens/model/model.h"
+
 namespace sentlens::cli {
 
 /// --model DIR, required: the checkpoint folder.
@@ -30,6 +32,9 @@ CLI::Option* add_block_size_option(CLI::App& command, std::int64_t& block_size);
 
 /// --threads N: intra-op threads, 0 = all cores, 0 .. 4096 (default shown).
 CLI::Option* add_threads_option(CLI::App& command, int& threads);
+
+/// --weights auto|resident|stream: where the model's weights live (sentlens::WeightsMode).
+CLI::Option* add_weights_option(CLI::App& command, WeightsMode& weights);
 
 /// --device D: torch device string (cpu, cuda, cuda:1; default shown). Parsed by the job with
 /// sentlens::parse_device (InputError, exit 3, for a bad one).

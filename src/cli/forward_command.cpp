@@ -33,17 +33,18 @@ void register_forward_command(CLI::App& app) {
                     "Save `hidden` F32 [T, D], the final normed hidden states");
   add_block_size_option(*command, arguments->job.block_size);
   add_threads_option(*command, arguments->job.threads);
+  add_weights_option(*command, arguments->job.weights);
   add_device_option(*command, arguments->job.device);
   add_allow_longer_flag(*command, arguments->job.allow_longer);
   command->add_option("--out", arguments->out, "Output .safetensors file")->required();
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
 
-  command->callback([arguments] {
+  command->callback([arguments, ids] {
     ForwardJob job = arguments->job;
     job.model_dir = arguments->model_dir;
     job.out = arguments->out;
     job.add_bos = !arguments->no_bos;
-    if (!arguments->ids.empty()) {
+    if (ids->count() > 0) {  // an empty --ids '' is an empty list (an error), not "no --ids"
       job.ids = parse_int_list(arguments->ids, "--ids");
     } else {
       job.text = read_input_text(arguments->text, arguments->text_file);
@@ -65,7 +66,7 @@ void register_forward_command(CLI::App& app) {
                          {"forward", summary.forward_seconds},
                          {"write", summary.write_seconds}};
       json["threads"] = summary.threads;
-      fmt::print("{}\n", json.dump(2));
+      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print("{} tokens, forward {:.3f} s on {} threads (load {:.3f} s, write {:.3f} s)\n",

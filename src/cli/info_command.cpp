@@ -36,7 +36,7 @@ void register_info_command(CLI::App& app) {
         {"config_fingerprint", config.fingerprint()},
     };
     if (*json) {
-      fmt::print("{}\n", summary.dump(2));
+      fmt::print("{}\n", summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     for (const auto& [key, value] : summary.items()) {

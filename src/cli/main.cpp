@@ -1,12 +1,16 @@
 // sentlens command-line entry point: registers the subcommands and maps errors to exit codes, in
 // this one place (documented in docs/cli.md).
+#include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <new>
+#include <string>
 
 #include <fmt/core.h>
 
 #include "cli/commands.h"
 #include "sentlens/error.h"
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/log.h"
 
 namespace {
@@ -25,9 +29,44 @@ int report(const char* kind, const std::exception& error, int code) {
   return code;
 }
 
+// An allocation failure from libtorch's allocators (c10::Error, whose message carries a backtrace)
+// or from operator new: one line with the size when the message gives it.
+bool is_out_of_memory(const std::string& message) {
+  return message.find("can't allocate memory") != std::string::npos ||
+         message.find("not enough memory") != std::string::npos ||
+         message.find("out of memory") != std::string::npos;
+}
+
+int report_out_of_memory(const std::string& message) {
+  std::string size;
+  const std::string marker = "you tried to allocate ";
+  const auto at = message.find(marker);
+  if (at != std::string::npos) {
+    const auto bytes = std::strtod(message.c_str() + at + marker.size(), nullptr);
+    if (bytes > 0) size = fmt::format(" (an allocation of {:.2f} GiB failed)", bytes / (1 << 30));
+  }
+  fmt::print(stderr,
+             "sentlens: too large: out of memory{}; try --weights stream, a shorter input or a "
+             "smaller batch\n",
+             size);
+  return kExitLimitError;
+}
+
+// SIGINT / SIGTERM during a write: remove the temporary file being written (the target is
+// untouched until the rename), then end as the signal would.
+void on_termination_signal(int signal_number) {
+  sentlens::remove_active_temporary_files();
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGINT, on_termination_signal);
+  std::signal(SIGTERM, on_termination_signal);
+  // One command, one set of inputs: an output path equal to one of them is a mistake.
+  sentlens::protect_input_files();
   CLI::App app{"sentlens: sentence-level attention analysis of LLM reasoning traces"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags such as --verbose also work after the subcommand
@@ -69,7 +108,10 @@ int main(int argc, char** argv) {
     return report("too large", error, kExitLimitError);
   } catch (const sentlens::Error& error) {
     return report("error", error, kExitError);
+  } catch (const std::bad_alloc&) {
+    return report_out_of_memory("");
   } catch (const std::exception& error) {
+    if (is_out_of_memory(error.what())) return report_out_of_memory(error.what());
     return report("internal error", error, kExitInternal);
   }
   return EXIT_SUCCESS;

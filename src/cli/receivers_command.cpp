@@ -93,7 +93,7 @@ void register_receivers_command(CLI::App& app) {
       }
       json["warnings"] = report.warnings;
       if (!job.out.empty()) json["out"] = job.out.string();
-      fmt::print("{}\n", json.dump(2));
+      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print("receiver heads (proximity_ignore {}, {}{}, top {}):\n",

@@ -49,7 +49,7 @@ void register_sinks_command(CLI::App& app) {
              {"kind", sink_kind_name(s.kind)},
              {"text", report.token_texts[static_cast<std::size_t>(s.position)]}});
       }
-      fmt::print("{}\n", json.dump(2));
+      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print("{}: {} layers x {} heads, τ = {}\n", report.source, report.num_layers,

@@ -63,7 +63,7 @@ void register_split_command(CLI::App& app) {
                                      {"text", std::string(sentence_text(input, s))}});
       }
       json["chunks"] = result.chunks;
-      fmt::print("{}\n", json.dump(2));
+      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print("{} ({} profile)\n",

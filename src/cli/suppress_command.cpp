@@ -87,6 +87,7 @@ void register_suppress_command(CLI::App& app) {
                     "Run every suppression from the first token (slower; for comparison)");
   add_block_size_option(*command, arguments->job.options.block_size);
   add_threads_option(*command, arguments->job.threads);
+  add_weights_option(*command, arguments->job.weights);
   add_device_option(*command, arguments->job.device);
   add_no_bos_flag(*command, arguments->no_bos);
   add_allow_longer_flag(*command, arguments->job.options.allow_longer);
@@ -152,7 +153,7 @@ void register_suppress_command(CLI::App& app) {
       json[arguments->row_centred ? "row_centred" : "kl_matrix"] = matrix_json(shown, S);
       if (!outcome.sentence_texts.empty()) json["sentences"] = outcome.sentence_texts;
       json["seconds"] = result.seconds;
-      fmt::print("{}\n", json.dump(2));
+      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print("E[target, suppressed] = mean ln(KL + 1e-9){}, {}, {:.2f} s\n",

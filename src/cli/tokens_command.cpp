@@ -136,7 +136,7 @@ void register_tokens_command(CLI::App& app) {
       };
       json["top_preplan"] = positions(top_preplan);  // the --top largest Δ, largest first
       json["top_anchor"] = positions(top_anchor);    // the --top largest FAI, largest first
-      fmt::print("{}\n", json.dump(2));
+      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print("{}: response tokens {}..{} ({}), W {}, FAI horizon [{}, {}]\n", report.source, r0,

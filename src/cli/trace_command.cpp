@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/batch_options.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/counted.h"
@@ -17,11 +18,13 @@ void register_trace_command(CLI::App& app) {
     TraceJob job;
     std::string text, text_file, profile = "clean", out;
     PromptOptions prompt;
+    BatchArguments batch;
     bool no_bos = false, whole_text = false, json = false, no_rhythm = false, entropy = false;
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->job.model_dir);
-  add_text_options(*command, arguments->text, arguments->text_file, "Text to trace");
+  const TextOptions text_options =
+      add_text_options(*command, arguments->text, arguments->text_file, "Text to trace");
   add_prompt_options(*command, arguments->prompt);
   add_profile_option(*command, arguments->profile,
                      "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)");
@@ -31,6 +34,7 @@ void register_trace_command(CLI::App& app) {
   add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
   add_block_size_option(*command, arguments->job.parameters.block_size);
   add_threads_option(*command, arguments->job.threads);
+  add_weights_option(*command, arguments->job.weights);
   add_device_option(*command, arguments->job.device);
   auto& rhythm = arguments->job.parameters.rhythm;
   std::vector<CLI::Option*> rhythm_options;
@@ -63,11 +67,37 @@ void register_trace_command(CLI::App& app) {
       command->add_flag("--no-token-rhythm", arguments->no_rhythm,
                         "Only pool sentences: skip WAAD, FAI, key attention and entropy");
   for (auto* option : rhythm_options) no_rhythm->excludes(option);
-  command->add_option("--out", arguments->out, "Trace file to write (.safetensors)")->required();
+  auto* out = command->add_option("--out", arguments->out,
+                                  "Trace file to write (.safetensors); required without --batch");
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
+  add_batch_options(*command, arguments->batch);
+  arguments->batch.batch->excludes(out)
+      ->excludes(text_options.text)
+      ->excludes(text_options.text_file);
 
-  command->callback([arguments] {
+  command->callback([arguments, command] {
     TraceJob job = arguments->job;
+    if (!arguments->batch.inputs.empty()) {
+      AnalyzeBatchJob batch;
+      batch.job.model_dir = job.model_dir;
+      batch.job.parameters = job.parameters;
+      batch.job.parameters.profile = parse_profile(arguments->profile);
+      batch.job.parameters.think_region = !arguments->whole_text;
+      batch.job.parameters.add_bos = !arguments->no_bos;
+      batch.job.parameters.token_rhythm = !arguments->no_rhythm;
+      batch.job.parameters.token_entropy = arguments->entropy;
+      // As analyze: the token rhythm's response starts at the first sentence unless given.
+      if (command->count("--response-token") == 0) batch.job.parameters.rhythm.response_start = -1;
+      batch.job.prompt_chars = arguments->prompt.chars();
+      batch.job.response_marker = arguments->prompt.marker();
+      batch.job.device = job.device;
+      batch.job.threads = job.threads;
+      batch.job.weights = job.weights;
+      batch.analyses = false;
+      run_and_print_batch(std::move(batch), arguments->batch, arguments->json, false);
+      return;
+    }
+    if (arguments->out.empty()) throw CLI::RequiredError("--out");
     job.text = read_input_text(arguments->text, arguments->text_file);
     job.prompt_chars = arguments->prompt.chars();
     job.response_marker = arguments->prompt.marker();
@@ -88,7 +118,7 @@ void register_trace_command(CLI::App& app) {
                                    {{"load", summary.load_seconds},
                                     {"forward", summary.forward_seconds},
                                     {"write", summary.write_seconds}}}};
-      fmt::print("{}\n", json.dump(2));
+      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print(

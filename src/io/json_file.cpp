@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sentlens/io/atomic_file.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -16,6 +17,11 @@ std::string read_file_bytes(const std::filesystem::path& path, std::uintmax_t ma
   if (std::filesystem::is_directory(path, error)) {
     throw IoError(fmt::format("{}: is a folder, expected a file", path.string()));
   }
+  // Anything but a regular file (a FIFO would block until someone writes to it) is refused here,
+  // before it is opened.
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw IoError(fmt::format("{}: not a regular file (a FIFO, device or socket)", path.string()));
+  }
   auto size = std::filesystem::file_size(path, error);
   SENTLENS_CHECK(!error, IoError, "{}: cannot read the file size: {}", path.string(),
                  error.message());
@@ -24,6 +30,7 @@ std::string read_file_bytes(const std::filesystem::path& path, std::uintmax_t ma
                  max_bytes);
   std::ifstream in(path, std::ios::binary);
   SENTLENS_CHECK(in.good(), IoError, "{}: cannot open the file", path.string());
+  note_input_file(path);
   std::string content(static_cast<std::size_t>(size), '\0');
   in.read(content.data(), static_cast<std::streamsize>(size));
   SENTLENS_CHECK(in.gcount() == static_cast<std::streamsize>(size), IoError,
@@ -32,8 +39,18 @@ std::string read_file_bytes(const std::filesystem::path& path, std::uintmax_t ma
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& source) {
+  // nlohmann's parser itself is iterative; the depth is checked as it goes, before a deep value
+  // exists for anything to recurse over.
+  const nlohmann::json::parser_callback_t check_depth =
+      [&source](int depth, nlohmann::json::parse_event_t /*event*/, nlohmann::json& /*parsed*/) {
+        if (depth > kMaxJsonDepth) {
+          throw FormatError(
+              fmt::format("{}: JSON nested deeper than {} levels", source, kMaxJsonDepth));
+        }
+        return true;
+      };
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text, check_depth);
   } catch (const nlohmann::json::exception& e) {
     // parse_error, or out_of_range for a number too large for a double ("1e999"; found by
     // fuzzing). nlohmann's message starts with "[json.exception.parse_error.101] parse error at
@@ -43,6 +60,23 @@ nlohmann::json parse_json(const std::string& text, const std::string& source) {
     if (bracket != std::string::npos) what = what.substr(bracket + 2);
     throw FormatError(fmt::format("{}: not valid JSON ({})", source, what));
   }
+}
+
+std::string json_excerpt(const nlohmann::json& value) {
+  constexpr std::size_t kMaxStringBytes = 60;
+  if (value.is_array()) return fmt::format("an array of {} elements", value.size());
+  if (value.is_object()) return fmt::format("an object of {} fields", value.size());
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.size() > kMaxStringBytes) {
+      std::size_t cut = kMaxStringBytes;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+      return nlohmann::json(text.substr(0, cut))
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+             fmt::format(" (cut, {} bytes)", text.size());
+    }
+  }
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {

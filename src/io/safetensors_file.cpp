@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "io/half.h"
 #include "io/json_file.h"
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/io/safetensors.h"
 #include "util/check.h"
 
@@ -42,14 +44,20 @@ T load_unaligned(const std::byte* bytes) {
 
 std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path) {
   const std::string name = path.string();
-  FileDescriptor file{::open(name.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; fstat then
+  // rejects anything that is not a regular file.
+  FileDescriptor file{::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (file.fd < 0) {
     throw IoError(fmt::format("{}: cannot open safetensors file: {}", name, std::strerror(errno)));
   }
   struct stat status {};
   SENTLENS_CHECK(::fstat(file.fd, &status) == 0, IoError, "{}: cannot stat: {}", name,
                  std::strerror(errno));
-  SENTLENS_CHECK(S_ISREG(status.st_mode), IoError, "{}: not a regular file", name);
+  SENTLENS_CHECK(S_ISREG(status.st_mode), IoError,
+                 "{}: not a regular file (a FIFO, device, socket or folder), expected a "
+                 "safetensors file",
+                 name);
+  note_input_file(path);
   auto file_size = static_cast<std::uint64_t>(status.st_size);
   SENTLENS_CHECK(file_size >= 8, FormatError,
                  "{}: not a safetensors file: {} bytes, shorter than the 8-byte header length",
@@ -82,7 +90,22 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
   std::string header_text(reinterpret_cast<const char*>(mapping_ + 8), header_size);
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(header_text);
+    // Nesting is bounded while parsing (a 130 KB header can nest 65,000 levels).
+    // A repeated tensor name would silently keep the last entry: refuse it.
+    std::set<std::string> names;
+    const nlohmann::json::parser_callback_t check =
+        [&name, &names](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+          SENTLENS_CHECK(depth <= kMaxJsonDepth, FormatError,
+                         "{}: header JSON nested deeper than {} levels", name, kMaxJsonDepth);
+          if (event == nlohmann::json::parse_event_t::key && depth == 1) {
+            const auto& key = parsed.get_ref<const std::string&>();
+            SENTLENS_CHECK(names.insert(key).second, FormatError,
+                           "{}: the header names tensor {} twice", name,
+                           json_excerpt(nlohmann::json(key)));
+          }
+          return true;
+        };
+    header = nlohmann::json::parse(header_text, check);
   } catch (const nlohmann::json::parse_error& e) {
     throw FormatError(fmt::format("{}: header is not valid JSON (byte {} of the {}-byte header)",
                                   name, e.byte, header_size));
@@ -131,7 +154,7 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
       SENTLENS_CHECK(
           dim.is_number_unsigned() || (dim.is_number_integer() && dim.get<std::int64_t>() >= 0),
           FormatError, "{}: tensor \"{}\" has a shape entry that is not a non-negative integer: {}",
-          name, key, dim.dump());
+          name, key, json_excerpt(dim));
       auto extent = dim.get<std::uint64_t>();
       SENTLENS_CHECK(extent <= static_cast<std::uint64_t>(INT64_MAX), FormatError,
                      "{}: tensor \"{}\" has an absurd dimension {}", name, key, extent);
@@ -151,8 +174,11 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
                    name, key);
     info.data_begin = (*offsets)[0].get<std::uint64_t>();
     info.data_end = (*offsets)[1].get<std::uint64_t>();
+    SENTLENS_CHECK(info.data_begin <= info.data_end, FormatError,
+                   "{}: tensor \"{}\" data_offsets [{}, {}] are reversed (begin after end)", name,
+                   key, info.data_begin, info.data_end);
     SENTLENS_CHECK(
-        info.data_begin <= info.data_end && info.data_end <= data_size, FormatError,
+        info.data_end <= data_size, FormatError,
         "{}: tensor \"{}\" data_offsets [{}, {}] out of range of the {}-byte data section", name,
         key, info.data_begin, info.data_end, data_size);
     SENTLENS_CHECK(info.byte_size() == expected_bytes, FormatError,

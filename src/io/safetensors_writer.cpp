@@ -1,14 +1,7 @@
-// The atomic safetensors writer: temporary file, flush, rename.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <random>
-
+// The safetensors writer: header and data sections, written through the atomic file writer.
 #include <nlohmann/json.hpp>
 
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/io/safetensors.h"
 #include "util/check.h"
 
@@ -81,20 +74,6 @@ bool SafetensorsWriter::contains(const std::string& name) const {
   return false;
 }
 
-namespace {
-// Writes all of `size` bytes or throws.
-void write_all(int fd, const void* data, std::size_t size, const std::string& path) {
-  const char* bytes = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t written = ::write(fd, bytes, size);
-    if (written < 0 && errno == EINTR) continue;
-    SENTLENS_CHECK(written > 0, IoError, "{}: write failed: {}", path, std::strerror(errno));
-    bytes += written;
-    size -= static_cast<std::size_t>(written);
-  }
-}
-}  // namespace
-
 void SafetensorsWriter::write(const std::filesystem::path& path) const {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata_.empty()) {
@@ -114,28 +93,11 @@ void SafetensorsWriter::write(const std::filesystem::path& path) const {
   header_text.append((8 - header_text.size() % 8) % 8, ' ');
   const std::uint64_t header_size = header_text.size();
 
-  const std::string target = path.string();
-  std::random_device random;
-  const std::string temporary = fmt::format("{}.tmp-{:08x}", target, random());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  SENTLENS_CHECK(fd >= 0, IoError, "{}: cannot create the temporary file {}: {}", target, temporary,
-                 std::strerror(errno));
-  try {
-    write_all(fd, &header_size, sizeof header_size, target);
-    write_all(fd, header_text.data(), header_text.size(), target);
-    for (const auto& entry : entries_) write_all(fd, entry.data, entry.bytes, target);
-    SENTLENS_CHECK(::fsync(fd) == 0, IoError, "{}: flush failed: {}", target, std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    std::remove(temporary.c_str());
-    throw;
-  }
-  ::close(fd);
-  if (std::rename(temporary.c_str(), target.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw IoError(fmt::format("{}: cannot move the written file into place: {}", target, reason));
-  }
+  write_file_atomically(path, [&](const auto& write) {
+    write(&header_size, sizeof header_size);
+    write(header_text.data(), header_text.size());
+    for (const auto& entry : entries_) write(entry.data, entry.bytes);
+  });
 }
 
 }  // namespace sentlens

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdint>
 
 #include "io/json_file.h"
 #include "util/check.h"
@@ -42,7 +43,7 @@ class FieldReader {
     if (!has(key)) return fallback;
     const auto& value = json_[key];
     SENTLENS_CHECK(value.is_number(), ConfigError, "{}: field \"{}\" must be a number, found {}",
-                   source_, key, value.dump());
+                   source_, key, json_excerpt(value));
     double result = value.get<double>();
     SENTLENS_CHECK(std::isfinite(result), ConfigError, "{}: field \"{}\" must be finite", source_,
                    key);
@@ -52,14 +53,15 @@ class FieldReader {
     if (!has(key)) return fallback;
     const auto& value = json_[key];
     SENTLENS_CHECK(value.is_boolean(), ConfigError,
-                   "{}: field \"{}\" must be true or false, found {}", source_, key, value.dump());
+                   "{}: field \"{}\" must be true or false, found {}", source_, key,
+                   json_excerpt(value));
     return value.get<bool>();
   }
   std::string string(const char* key, const std::string& fallback) const {
     if (!has(key)) return fallback;
     const auto& value = json_[key];
     SENTLENS_CHECK(value.is_string(), ConfigError, "{}: field \"{}\" must be a string, found {}",
-                   source_, key, value.dump());
+                   source_, key, json_excerpt(value));
     return value.get<std::string>();
   }
   const nlohmann::json& raw(const char* key) const { return json_[key]; }
@@ -69,7 +71,12 @@ class FieldReader {
   std::int64_t integer_value(const char* key) const {
     const auto& value = json_[key];
     SENTLENS_CHECK(value.is_number_integer(), ConfigError,
-                   "{}: field \"{}\" must be an integer, found {}", source_, key, value.dump());
+                   "{}: field \"{}\" must be an integer, found {}", source_, key,
+                   json_excerpt(value));
+    // An unsigned value above 2^63 - 1 would read as negative (2^64 - 1 as -1): name it as given.
+    SENTLENS_CHECK(!value.is_number_unsigned() || value.get<std::uint64_t>() <= INT64_MAX,
+                   ConfigError, "{}: field \"{}\" is {}, far beyond any model", source_, key,
+                   value.get<std::uint64_t>());
     return value.get<std::int64_t>();
   }
 
@@ -101,6 +108,10 @@ void read_rope_scaling(const FieldReader& fields, ModelConfig& config) {
     config.rope_high_freq_factor = scaling_fields.number("high_freq_factor", 4.0);
     config.rope_original_max_position_embeddings =
         scaling_fields.integer("original_max_position_embeddings", 8192);
+    SENTLENS_CHECK(std::isfinite(config.rope_low_freq_factor) && config.rope_low_freq_factor > 0 &&
+                       std::isfinite(config.rope_high_freq_factor),
+                   ConfigError, "{}: rope_scaling low/high_freq_factor must be finite and positive",
+                   source);
     SENTLENS_CHECK(config.rope_high_freq_factor > config.rope_low_freq_factor, ConfigError,
                    "{}: rope_scaling high_freq_factor must exceed low_freq_factor", source);
     check_range(source, "rope_scaling original_max_position_embeddings",
@@ -113,8 +124,9 @@ void read_rope_scaling(const FieldReader& fields, ModelConfig& config) {
   SENTLENS_CHECK(scaling_fields.has("factor"), ConfigError,
                  "{}: rope_scaling of type {} needs a \"factor\"", source, kind);
   config.rope_factor = scaling_fields.number("factor", 1.0);
-  SENTLENS_CHECK(config.rope_factor > 0, ConfigError, "{}: rope_scaling factor must be positive",
-                 source);
+  SENTLENS_CHECK(
+      std::isfinite(config.rope_factor) && config.rope_factor > 0 && config.rope_factor <= 1e6,
+      ConfigError, "{}: rope_scaling factor {} must be in (0, 1e6]", source, config.rope_factor);
 }
 
 void read_llama_like(const FieldReader& fields, const std::string& model_type,
@@ -216,12 +228,20 @@ void validate(const ModelConfig& config, const std::string& source) {
   if (!config.learned_positions) {
     SENTLENS_CHECK(config.head_dim % 2 == 0, ConfigError,
                    "{}: head_dim {} must be even for rotary embeddings", source, config.head_dim);
-    SENTLENS_CHECK(config.rope_theta > 0, ConfigError, "{}: rope_theta must be positive", source);
+    // Rotary frequencies are rope_theta^(-2i/d) for i < d/2: a base at or below 1 makes them grow
+    // instead of decay (1e-300 overflows float32 to inf, and every logit becomes NaN).
+    SENTLENS_CHECK(
+        std::isfinite(config.rope_theta) && config.rope_theta > 1 && config.rope_theta <= 1e12,
+        ConfigError,
+        "{}: rope_theta {} is outside (1, 1e12]: its rotary frequencies would not be "
+        "finite decaying values",
+        source, config.rope_theta);
   }
   check_range(source, "the intermediate size", config.intermediate_size, 1, kMaxDimension);
   check_range(source, "the vocabulary size", config.vocab_size, 1, kMaxVocab);
   check_range(source, "max_position_embeddings", config.max_position_embeddings, 1, INT32_MAX);
-  SENTLENS_CHECK(config.norm_eps > 0, ConfigError, "{}: the norm epsilon must be positive", source);
+  SENTLENS_CHECK(config.norm_eps > 0 && config.norm_eps < 1, ConfigError,
+                 "{}: the norm epsilon {} must be in (0, 1)", source, config.norm_eps);
   if (config.sliding_window) {
     check_range(source, "sliding_window", *config.sliding_window, 1, INT32_MAX);
   }

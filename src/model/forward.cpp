@@ -2,6 +2,7 @@
 // blocks of query rows and handed to editors and observers (see hooks.h for the contract).
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 
 #include <torch/torch.h>
@@ -11,6 +12,7 @@
 #include "sentlens/model/model.h"
 #include "sentlens/util/memory.h"
 #include "util/check.h"
+#include "util/log.h"
 
 namespace sentlens {
 
@@ -36,12 +38,14 @@ torch::Tensor norm(const ModelConfig& config, const torch::Tensor& x, const torc
   return rms_norm(x, weight, config.norm_eps);
 }
 
-torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const torch::Tensor& x) {
+// `grad`: autograd records the forward, so the activation cannot overwrite its input.
+torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const torch::Tensor& x,
+                  bool grad) {
   auto projected = linear(x, layer.gate_up_weight, layer.gate_up_bias);
   torch::Tensor activated;
   if (config.mlp == MlpKind::kSwiGlu) {
     auto halves = projected.chunk(2, -1);  // gate, up
-    activated = torch::silu(halves[0]) * halves[1];
+    activated = grad ? torch::silu(halves[0]) * halves[1] : torch::silu_(halves[0]).mul_(halves[1]);
   } else {
     // GPT-2 gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
     activated = torch::gelu(projected, "tanh");
@@ -56,19 +60,30 @@ torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const to
 constexpr std::int64_t kMlpChunkRows = 1024;
 
 torch::Tensor chunked_mlp(const ModelConfig& config, const LayerWeights& layer,
-                          const torch::Tensor& x) {
+                          const torch::Tensor& x, bool grad) {
   const std::int64_t rows = x.numel() / x.size(-1);
-  if (rows <= kMlpChunkRows) return mlp(config, layer, x);
+  if (rows <= kMlpChunkRows) return mlp(config, layer, x, grad);
   const auto flat = x.reshape({rows, x.size(-1)});
   std::vector<torch::Tensor> parts;
   for (std::int64_t row = 0; row < rows; row += kMlpChunkRows) {
-    parts.push_back(mlp(config, layer, flat.narrow(0, row, std::min(kMlpChunkRows, rows - row))));
+    parts.push_back(
+        mlp(config, layer, flat.narrow(0, row, std::min(kMlpChunkRows, rows - row)), grad));
   }
   return torch::cat(parts).view(x.sizes());
 }
 
 // Bytes of one [N, H, rows, keys] float32 tensor of an attention block, at most (our choice).
 constexpr std::int64_t kBlockBytes = std::int64_t{32} << 20;
+
+// Query rows per attention block: the option, lowered for long inputs so that one [N, H, rows,
+// keys] float32 tensor stays within kBlockBytes (a block's scores and probabilities are two such
+// tensors, and observers' temporaries are of the same size: at 256 rows x 8192 keys x 14 heads
+// each would be 113 MiB).
+std::int64_t rows_per_block(const ForwardOptions& options, std::int64_t N, std::int64_t H,
+                            std::int64_t keys) {
+  return std::max<std::int64_t>(
+      1, std::min(options.block_size, kBlockBytes / (4 * N * H * std::max<std::int64_t>(1, keys))));
+}
 
 // Everything one layer's attention needs besides the weights.
 struct AttentionContext {
@@ -79,80 +94,161 @@ struct AttentionContext {
   bool observed;      // some observer wants this layer
   bool edited;        // some editor edits this layer
   bool all_keys;      // some editor needs every key of the forward in each block
+  bool grad;          // autograd records the forward (training): no out= ops, no reused buffers
 };
 
-// Causal (and sliding-window) attention of q [N, H, T, Dh] over keys/values [N, KVH, past+T, Dh],
-// computed in blocks of query rows. Returns [N, H, T, Dh].
-torch::Tensor blockwise_attention(const AttentionContext& context, const torch::Tensor& q,
-                                  const torch::Tensor& keys, const torch::Tensor& values) {
+// Scratch memory of the attention blocks, allocated once per forward and reused by every block of
+// every layer: a fresh [N, H, rows, keys] tensor per block costs an allocation and, at these
+// sizes, page faults on first touch (each large block would be a new mapping). Blocks take
+// contiguous views of the flat buffers.
+class AttentionWorkspace {
+ public:
+  AttentionWorkspace(std::int64_t N, std::int64_t H, std::int64_t Dh, std::int64_t block_rows,
+                     std::int64_t max_keys, const torch::TensorOptions& options)
+      : scores_(torch::empty({N * H * block_rows * max_keys}, options)),
+        probs_(torch::empty({N * H * block_rows * max_keys}, options)),
+        queries_(torch::empty({N * H * block_rows * Dh}, options)),
+        context_(torch::empty({N * H * block_rows * Dh}, options)) {}
+
+  torch::Tensor scores(at::IntArrayRef shape) { return view(scores_, shape); }
+  torch::Tensor probs(at::IntArrayRef shape) { return view(probs_, shape); }
+  torch::Tensor queries(at::IntArrayRef shape) { return view(queries_, shape); }
+  torch::Tensor context(at::IntArrayRef shape) { return view(context_, shape); }
+
+  // Where each row of a causal block of `rows` rows stops seeing keys: the strict upper triangle
+  // of [rows, rows], over the block's own keys. Built once per block height.
+  const torch::Tensor& causal_triangle(std::int64_t rows) {
+    auto& mask = triangles_[rows];
+    if (!mask.defined()) {
+      mask = torch::ones({rows, rows},
+                         torch::TensorOptions().dtype(torch::kBool).device(scores_.device()))
+                 .triu(1);
+    }
+    return mask;
+  }
+
+ private:
+  static torch::Tensor view(const torch::Tensor& buffer, at::IntArrayRef shape) {
+    std::int64_t count = 1;
+    for (auto size : shape) count *= size;
+    return buffer.narrow(0, 0, count).view(shape);
+  }
+
+  torch::Tensor scores_, probs_, queries_, context_;
+  std::map<std::int64_t, torch::Tensor> triangles_;
+};
+
+// Applies the causal (and sliding-window) mask to a block's scores [N, H, rows, key_count] whose
+// first row is at `query_start`: keys after a row's position, and keys `window` or more positions
+// before it, get -inf.
+void mask_scores(AttentionWorkspace& workspace, torch::Tensor& scores, std::int64_t query_start,
+                 std::int64_t window) {
+  const std::int64_t rows = scores.size(2), key_count = scores.size(3);
+  const float minus_infinity = -std::numeric_limits<float>::infinity();
+  if (window > 0) {
+    // Sliding-window layers: the general rule, per block (only those families pay for it).
+    auto index_options = torch::TensorOptions().dtype(torch::kInt64).device(scores.device());
+    auto distance = torch::arange(query_start, query_start + rows, index_options).unsqueeze(1) -
+                    torch::arange(0, key_count, index_options).unsqueeze(0);
+    scores.masked_fill_(distance.lt(0).logical_or_(distance.ge(window)), minus_infinity);
+    return;
+  }
+  // Causal: only the block's own keys [query_start, query_start + rows) hold a masked triangle;
+  // every key after them (present when an editor needs all keys) is masked for every row.
+  scores.narrow(3, query_start, rows).masked_fill_(workspace.causal_triangle(rows), minus_infinity);
+  const std::int64_t after = query_start + rows;
+  if (key_count > after) scores.narrow(3, after, key_count - after).fill_(minus_infinity);
+}
+
+// Hands a block to the editors (scores before softmax, then probabilities) or the observers, one
+// sequence of the batch at a time, as the hook contract (hooks.h) describes.
+enum class HookStage { kEditScores, kEditProbs, kObserve };
+
+void dispatch_hooks(const AttentionContext& context, AttentionBlock block, torch::Tensor& tensor,
+                    HookStage stage) {
+  const auto& options = context.options;
+  for (std::int64_t n = 0; n < tensor.size(0); ++n) {
+    block.sequence = n;
+    auto sequence = tensor[n];
+    if (stage == HookStage::kObserve) {
+      for (auto* observer : options.observers) {
+        if (observer->observes_layer(context.layer)) observer->observe(block, sequence);
+      }
+      continue;
+    }
+    for (auto* editor : options.editors) {
+      if (!editor->edits_layer(context.layer)) continue;
+      if (stage == HookStage::kEditScores) {
+        editor->edit_scores(block, sequence);
+      } else {
+        editor->edit_probs(block, sequence);
+      }
+    }
+  }
+}
+
+// Causal (and sliding-window) self-attention of q [N, T, H, Dh] (any strides) over keys/values
+// [N, KVH, past + T, Dh] (contiguous), computed in blocks of query rows; writes the context into
+// `output` [N, T, H, Dh] (contiguous), ready for o_proj without a transpose.
+void self_attention(const AttentionContext& context, AttentionWorkspace& workspace,
+                    std::int64_t block_rows, const torch::Tensor& q, const torch::Tensor& keys,
+                    const torch::Tensor& values, torch::Tensor& output) {
   const ModelConfig& config = context.config;
-  const std::int64_t N = q.size(0), H = q.size(1), T = q.size(2), Dh = q.size(3);
+  const std::int64_t N = q.size(0), T = q.size(1), H = q.size(2), Dh = q.size(3);
   const std::int64_t KVH = config.num_kv_heads, G = config.kv_group_size();
-  // Rows per block: the option, lowered for long inputs so that one [N, H, rows, keys] float32
-  // tensor stays within kBlockBytes (a block's scores, probabilities and the observers' temporaries
-  // are several such tensors: at 256 rows x 8192 keys x 14 heads each is 113 MiB).
-  const std::int64_t block_size = std::max<std::int64_t>(
-      1, std::min(context.options.block_size,
-                  kBlockBytes / (4 * N * H * std::max<std::int64_t>(1, context.past + T))));
   const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
   const auto window = config.sliding_window_applies(context.layer) ? *config.sliding_window : 0;
-  auto output = torch::empty({N, H, T, Dh}, q.options());
-  auto index_options = torch::TensorOptions().dtype(torch::kInt64).device(q.device());
+  const std::int64_t total_keys = keys.size(2);
 
-  for (std::int64_t row = 0; row < T; row += block_size) {
-    const std::int64_t rows = std::min(block_size, T - row);
+  for (std::int64_t row = 0; row < T; row += block_rows) {
+    const std::int64_t rows = std::min(block_rows, T - row);
     const std::int64_t query_start = context.past + row;
     // Later keys are masked for every row of the block, so they are skipped unless asked for.
-    const std::int64_t key_count = context.all_keys ? context.past + T : query_start + rows;
-    // Query head h uses key/value head h / G (transformers' repeat_kv): group the G query heads
-    // of one KV head into the rows of a single matmul instead of copying K and V G times.
-    auto q_block = q.narrow(2, row, rows).reshape({N, KVH, G * rows, Dh});
-    auto k_block = keys.narrow(2, 0, key_count);
-    auto v_block = values.narrow(2, 0, key_count);
-    auto scores =
-        torch::matmul(q_block, k_block.transpose(-1, -2)).mul_(scale).view({N, H, rows, key_count});
+    const std::int64_t key_count = context.all_keys ? total_keys : query_start + rows;
+    // Query head h uses key/value head h / G (transformers' repeat_kv): the G query heads of one
+    // KV head are the rows of a single matmul, so K and V are never copied G times. The block's
+    // queries are gathered into [N·KVH, G·rows, Dh] once; keys and values are views.
+    auto k_block = keys.narrow(2, 0, key_count).view({N * KVH, key_count, Dh});
+    auto v_block = values.narrow(2, 0, key_count).view({N * KVH, key_count, Dh});
+    torch::Tensor scores;
+    if (context.grad) {  // out= ops record no gradient: fresh tensors
+      auto queries = q.narrow(1, row, rows).transpose(1, 2).reshape({N * KVH, G * rows, Dh});
+      scores =
+          torch::bmm(queries, k_block.transpose(1, 2)).mul(scale).view({N, H, rows, key_count});
+    } else {
+      // The scale is applied to the gathered queries ([rows, Dh] per head) rather than to the
+      // scores ([rows, keys]): one pass over the small operand. (baddbmm's alpha would do it inside
+      // the GEMM, but its beta = 0 still reads the reused buffer, and 0 · -inf is NaN.)
+      auto queries = workspace.queries({N, H, rows, Dh});
+      queries.copy_(q.narrow(1, row, rows).transpose(1, 2));
+      queries.mul_(scale);
+      scores = workspace.scores({N, H, rows, key_count});
+      auto scores_3d = scores.view({N * KVH, G * rows, key_count});
+      at::bmm_out(scores_3d, queries.view({N * KVH, G * rows, Dh}), k_block.transpose(1, 2));
+    }
+    mask_scores(workspace, scores, query_start, window);
 
-    auto query_positions =
-        torch::arange(query_start, query_start + rows, index_options).unsqueeze(1);
-    auto key_positions = torch::arange(0, key_count, index_options).unsqueeze(0);
-    auto distance = query_positions - key_positions;  // [rows, key_count]
-    auto masked = distance < 0;
-    if (window > 0) masked = masked.logical_or(distance >= window);
-    scores.masked_fill_(masked, -std::numeric_limits<float>::infinity());
+    const AttentionBlock block{context.layer, 0, query_start, rows, key_count, H};
+    if (context.edited) dispatch_hooks(context, block, scores, HookStage::kEditScores);
+    torch::Tensor probs;
+    if (context.grad) {
+      probs = torch::softmax(scores, -1);
+    } else {
+      probs = workspace.probs({N, H, rows, key_count});
+      at::_softmax_out(probs, scores, -1, /*half_to_float=*/false);
+    }
+    if (context.edited) dispatch_hooks(context, block, probs, HookStage::kEditProbs);
+    if (context.observed) dispatch_hooks(context, block, probs, HookStage::kObserve);
 
-    AttentionBlock block{context.layer, 0, query_start, rows, key_count, H};
-    if (context.edited) {
-      for (std::int64_t n = 0; n < N; ++n) {
-        block.sequence = n;
-        auto sequence_scores = scores[n];
-        for (auto* editor : context.options.editors) {
-          if (editor->edits_layer(context.layer)) editor->edit_scores(block, sequence_scores);
-        }
-      }
+    torch::Tensor attended;
+    if (context.grad) {
+      attended = torch::bmm(probs.view({N * KVH, G * rows, key_count}), v_block);
+    } else {
+      attended = workspace.context({N * KVH, G * rows, Dh});
+      at::bmm_out(attended, probs.view({N * KVH, G * rows, key_count}), v_block);
     }
-    auto probs = torch::softmax(scores, -1);
-    if (context.edited) {
-      for (std::int64_t n = 0; n < N; ++n) {
-        block.sequence = n;
-        auto sequence_probs = probs[n];
-        for (auto* editor : context.options.editors) {
-          if (editor->edits_layer(context.layer)) editor->edit_probs(block, sequence_probs);
-        }
-      }
-    }
-    if (context.observed) {
-      for (std::int64_t n = 0; n < N; ++n) {
-        block.sequence = n;
-        const auto sequence_probs = probs[n];
-        for (auto* observer : context.options.observers) {
-          if (observer->observes_layer(context.layer)) observer->observe(block, sequence_probs);
-        }
-      }
-    }
-    auto context_block = torch::matmul(probs.view({N, KVH, G * rows, key_count}), v_block);
-    output.narrow(2, row, rows).copy_(context_block.view({N, H, rows, Dh}));
+    output.narrow(1, row, rows).copy_(attended.view({N, H, rows, Dh}).transpose(1, 2));
   }
-  return output;
 }
 
 bool any_observer(const ForwardOptions& options, std::int64_t layer) {
@@ -208,8 +304,9 @@ void check_ids(const ModelConfig& config, const std::filesystem::path& directory
 // keys and values ([2, N, past + T, KVH, Dh] per layer kept: every layer with a cache, else one),
 // one attention block's scores and probabilities (2 x [N, H, block, past + T]) and the logits [N,
 // T, V].
-double estimate_forward_bytes(const ModelConfig& config, std::int64_t N, std::int64_t past,
-                              std::int64_t T, const ForwardOptions& options) {
+double estimate_forward_bytes(const ModelConfig& config, const ModelWeights& weights,
+                              std::int64_t N, std::int64_t past, std::int64_t T,
+                              const ForwardOptions& options) {
   const double n = static_cast<double>(N), t = static_cast<double>(T);
   const double keys = static_cast<double>(past + T);
   const double block =
@@ -220,11 +317,81 @@ double estimate_forward_bytes(const ModelConfig& config, std::int64_t N, std::in
   double floats = n * t * 6.0 * config.hidden_size + mlp_rows * 3.0 * config.intermediate_size;
   floats += layers_kept * 2.0 * n * keys * config.num_kv_heads * config.head_dim;
   floats += 2.0 * n * config.num_heads * block * keys;
-  if (options.compute_logits) floats += n * t * config.vocab_size;
-  return 4.0 * floats;
+  if (options.compute_logits)
+    floats += n * (options.last_logits_only ? 1.0 : t) * config.vocab_size;
+  // One layer's matrices materialised in float32 (none when the weights are float32 already).
+  const bool float32_resident =
+      weights.streamed.empty() && weights.lm_head.scalar_type() == torch::kFloat32;
+  return 4.0 * floats + (float32_resident ? 0.0 : static_cast<double>(weights.layer_float32_bytes));
+}
+
+// One decoder layer of the residual stream `hidden` [N, T, D], updated in place: attention with
+// its hooks, then the MLP (llama.cpp's graph builders and llama2.c's forward() read the same way).
+void decoder_layer(const ModelConfig& config, const LayerWeights& layer,
+                   const AttentionContext& context, AttentionWorkspace& workspace,
+                   std::int64_t block_rows, const torch::Tensor& cos, const torch::Tensor& sin,
+                   KVCache* cache, torch::Tensor& hidden, torch::Tensor& attended) {
+  const std::int64_t N = hidden.size(0), T = hidden.size(1);
+  const std::int64_t H = config.num_heads, KVH = config.num_kv_heads, Dh = config.head_dim;
+  const std::int64_t l = context.layer;
+  auto normed = norm(config, hidden, layer.attn_norm_weight, layer.attn_norm_bias);
+  auto qkv = linear(normed, layer.qkv_weight, layer.qkv_bias);  // [N, T, (H + 2·KVH)·Dh]
+  auto parts = qkv.split({H * Dh, KVH * Dh, KVH * Dh}, -1);
+  auto q = parts[0].view({N, T, H, Dh});
+  auto k = parts[1].view({N, T, KVH, Dh});
+  auto v = parts[2].view({N, T, KVH, Dh});
+  if (config.qk_norm) {  // Qwen3: RMSNorm over head_dim before RoPE
+    q = rms_norm(q, layer.q_norm_weight, config.norm_eps);
+    k = rms_norm(k, layer.k_norm_weight, config.norm_eps);
+  }
+  if (!config.learned_positions) {  // cos/sin are [T, Dh]: broadcast over the heads
+    q = apply_rope(q, cos.unsqueeze(1), sin.unsqueeze(1));
+    k = apply_rope(k, cos.unsqueeze(1), sin.unsqueeze(1));
+  }
+  torch::Tensor keys = k.transpose(1, 2).contiguous(), values = v.transpose(1, 2).contiguous();
+  if (cache != nullptr) {
+    if (l < cache->num_layers()) {
+      keys = torch::cat({cache->keys(l), keys}, 2);
+      values = torch::cat({cache->values(l), values}, 2);
+    }
+    cache->set_layer(l, keys, values);
+  }
+  self_attention(context, workspace, block_rows, q, keys, values, attended);
+  auto attention_out = linear(attended.view({N, T, H * Dh}), layer.o_weight, layer.o_bias);
+  // The residual stream is updated in place, except under autograd, whose graph keeps the
+  // previous values for the norms' backward.
+  hidden = context.grad ? hidden + attention_out : hidden.add_(attention_out);
+  auto mlp_out =
+      chunked_mlp(config, layer, norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias),
+                  context.grad);
+  hidden = context.grad ? hidden + mlp_out : hidden.add_(mlp_out);
 }
 
 }  // namespace
+
+// The memory plan of a forward, checked before anything large is allocated: the weights held in
+// memory plus the pass's own peak must fit in physical memory, else a LimitError says by how much
+// and whether streaming the weights would fit.
+void Model::check_forward_memory(std::int64_t N, std::int64_t past, std::int64_t T,
+                                 const ForwardOptions& options) const {
+  const double physical = static_cast<double>(physical_memory_bytes());
+  if (physical <= 0) return;
+  const double pass = estimate_forward_bytes(config_, *weights_, N, past, T, options);
+  const double held = static_cast<double>(weights_->resident_bytes);
+  if (pass + held <= physical) return;
+  std::string advice = "; a shorter input or a smaller batch would fit";
+  const double streamed = pass + static_cast<double>(weights_->layer_float32_bytes);
+  if (weights_mode_ == WeightsMode::kResident && streamed <= physical) {
+    advice = fmt::format(
+        "; with the weights streamed from disk (weights mode \"stream\") it needs about {}",
+        human_bytes(streamed));
+  }
+  throw LimitError(fmt::format(
+      "a forward of {} x {} tokens through {} needs about {} ({} of weights held in memory + {} "
+      "for the pass), more than the {} of this machine{}",
+      N, T, directory_.string(), human_bytes(pass + held), human_bytes(held), human_bytes(pass),
+      human_bytes(physical), advice));
+}
 
 ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOptions& options) const {
   std::optional<torch::NoGradGuard> no_grad;
@@ -247,17 +414,14 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
                    "KV cache holds {} sequences but {} were given (use KVCache::repeat)",
                    cache->num_sequences(), N);
   }
-  const std::int64_t H = config.num_heads, KVH = config.num_kv_heads, Dh = config.head_dim;
-  if (device_.is_cpu()) {
-    check_fits_in_memory(
-        estimate_forward_bytes(config, N, past, T, options),
-        fmt::format("a forward of {} x {} tokens through {}", N, T, directory_.string()));
-  }
+  const std::int64_t H = config.num_heads, Dh = config.head_dim;
+  if (device_.is_cpu()) check_forward_memory(N, past, T, options);
 
   ForwardShape shape{config.num_layers, H, N, past, T};
   for (auto* observer : options.observers) observer->begin_forward(shape);
 
-  auto hidden = torch::embedding(weights.token_embedding, ids);  // [N, T, D]
+  // [N, T, D], a fresh float32 tensor (the embedding rows converted from the stored dtype).
+  auto hidden = torch::embedding(weights.token_embedding, ids).to(torch::kFloat32);
   torch::Tensor cos, sin;
   if (config.learned_positions) {
     hidden = hidden + weights.position_embedding.narrow(0, past, T);
@@ -265,49 +429,46 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
     std::tie(cos, sin) = rope_tables(weights.inv_freq, past, T);
   }
 
+  const std::int64_t block_rows = rows_per_block(options, N, H, past + T);
+  const std::int64_t max_keys = past + T;
+  const auto float_options = hidden.options().dtype(torch::kFloat32);
+  AttentionWorkspace workspace(N, H, Dh, std::min(block_rows, T), max_keys, float_options);
+  auto attended = torch::empty({N, T, H, Dh}, float_options);
+  LayerMaterializer materializer(weights, device_);
+  std::int64_t first_nonfinite_layer = -1;
   for (std::int64_t l = 0; l < config.num_layers; ++l) {
-    const LayerWeights& layer = weights.layers[static_cast<std::size_t>(l)];
-    auto normed = norm(config, hidden, layer.attn_norm_weight, layer.attn_norm_bias);
-    auto qkv = linear(normed, layer.qkv_weight, layer.qkv_bias);  // [N, T, (H + 2·KVH)·Dh]
-    auto parts = qkv.split({H * Dh, KVH * Dh, KVH * Dh}, -1);
-    auto q = parts[0].view({N, T, H, Dh}).transpose(1, 2);    // [N, H, T, Dh]
-    auto k = parts[1].view({N, T, KVH, Dh}).transpose(1, 2);  // [N, KVH, T, Dh]
-    auto v = parts[2].view({N, T, KVH, Dh}).transpose(1, 2);
-    if (config.qk_norm) {  // Qwen3: RMSNorm over head_dim before RoPE
-      q = rms_norm(q, layer.q_norm_weight, config.norm_eps);
-      k = rms_norm(k, layer.k_norm_weight, config.norm_eps);
+    const AttentionContext context{config,
+                                   options,
+                                   l,
+                                   past,
+                                   any_observer(options, l),
+                                   any_editor(options, l),
+                                   any_editor_needs_all_keys(options, l),
+                                   options.enable_grad};
+    if (options.enable_grad) attended = torch::empty({N, T, H, Dh}, float_options);
+    decoder_layer(config, materializer.layer(l), context, workspace, block_rows, cos, sin, cache,
+                  hidden, attended);
+    materializer.release(l);
+    // Finite weights can still overflow float32; say where instead of returning NaN silently.
+    if (first_nonfinite_layer < 0 && !torch::isfinite(hidden).all().item<bool>()) {
+      first_nonfinite_layer = l;
     }
-    if (!config.learned_positions) {
-      q = apply_rope(q, cos, sin);
-      k = apply_rope(k, cos, sin);
-    }
-    torch::Tensor keys = k.contiguous(), values = v.contiguous();
-    if (cache != nullptr) {
-      if (l < cache->num_layers()) {
-        keys = torch::cat({cache->keys(l), keys}, 2);
-        values = torch::cat({cache->values(l), values}, 2);
-      }
-      cache->set_layer(l, keys, values);
-    }
-    AttentionContext context{config,
-                             options,
-                             l,
-                             past,
-                             any_observer(options, l),
-                             any_editor(options, l),
-                             any_editor_needs_all_keys(options, l)};
-    auto attended = blockwise_attention(context, q.contiguous(), keys, values);  // [N, H, T, Dh]
-    auto merged = attended.transpose(1, 2).reshape({N, T, H * Dh});
-    hidden = hidden + linear(merged, layer.o_weight, layer.o_bias);
-    hidden = hidden + chunked_mlp(config, layer,
-                                  norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias));
+  }
+  if (first_nonfinite_layer >= 0) {
+    logger().warn(
+        "{}: the forward produced NaN or Inf from layer {} of {} on (a float32 overflow?): its "
+        "logits and attention are not meaningful",
+        directory_.string(), first_nonfinite_layer, config.num_layers);
   }
   for (auto* observer : options.observers) observer->end_forward();
 
   ForwardResult result;
   auto final_hidden = norm(config, hidden, weights.final_norm_weight, weights.final_norm_bias);
   if (options.compute_logits) {
-    result.logits = torch::nn::functional::linear(final_hidden, weights.lm_head);
+    // The LM head is the largest matmul of a short model's forward ([T, D] x [D, V]); generation
+    // needs only the last position's row.
+    auto rows = options.last_logits_only ? final_hidden.narrow(1, T - 1, 1) : final_hidden;
+    result.logits = lm_head_logits(weights, rows);
     if (single) result.logits = result.logits.squeeze(0);
   }
   if (options.return_hidden) result.hidden = single ? final_hidden.squeeze(0) : final_hidden;

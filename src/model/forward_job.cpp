@@ -31,7 +31,7 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
   ForwardSummary summary;
   auto start = std::chrono::steady_clock::now();
   const Model model =
-      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads});
+      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
   summary.threads = torch::get_num_threads();
   std::unique_ptr<Tokenizer> tokenizer;
   if (job.text || has_tokenizer(job.model_dir)) tokenizer = load_tokenizer(job.model_dir);

@@ -1,7 +1,12 @@
 // Model loading: config.json + safetensors -> the internal weight layout.
 #include "sentlens/model/model.h"
 
+#include <cstdlib>
 #include <thread>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -10,16 +15,82 @@
 #include <torch/torch.h>
 
 #include "model/weights.h"
+#include "sentlens/util/memory.h"
 #include "util/check.h"
 #include "util/log.h"
 
 namespace sentlens {
 
+int available_cores() {
+#if defined(__linux__)
+  // The cores this process may run on (taskset, cgroup cpusets), not every core of the machine.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+#endif
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int set_threads(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) {
+    // SENTLENS_THREADS sets the default for every program (tests and benches included).
+    const char* from_environment = std::getenv("SENTLENS_THREADS");
+    threads = from_environment != nullptr ? std::atoi(from_environment) : 0;
+    if (threads <= 0) threads = available_cores();
+  }
   torch::set_num_threads(threads);
   return torch::get_num_threads();
 }
+
+const char* weights_mode_name(WeightsMode mode) {
+  switch (mode) {
+    case WeightsMode::kAuto:
+      return "auto";
+    case WeightsMode::kResident:
+      return "resident";
+    case WeightsMode::kStream:
+      return "stream";
+  }
+  return "auto";
+}
+
+WeightsMode parse_weights_mode(const std::string& name) {
+  for (auto mode : {WeightsMode::kAuto, WeightsMode::kResident, WeightsMode::kStream}) {
+    if (name == weights_mode_name(mode)) return mode;
+  }
+  throw InputError(
+      fmt::format("unknown weights mode \"{}\" (expected auto, resident or stream)", name));
+}
+
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024 * 1024;
+
+// kAuto: resident while the stored weights take at most 60% of physical memory (the rest is the
+// forward's: 4,096 tokens through a 1.5B model need ~1 GiB, suppression batches several times
+// that), else streamed. Resident weights that cannot fit at all are refused before loading.
+WeightsMode resolve_weights_mode(WeightsMode requested, const TensorStore& store,
+                                 torch::Device device) {
+  if (!device.is_cpu())
+    return requested == WeightsMode::kStream ? requested : WeightsMode::kResident;
+  const double bytes = static_cast<double>(stored_weight_bytes(store));
+  const double physical = static_cast<double>(physical_memory_bytes());
+  if (requested == WeightsMode::kAuto) {
+    const bool fits = physical <= 0 || bytes <= 0.6 * physical;
+    const auto mode = fits ? WeightsMode::kResident : WeightsMode::kStream;
+    logger().info("{}: {} of weights, {} of memory: weights {}", store.origin().string(),
+                  human_bytes(bytes), human_bytes(physical), weights_mode_name(mode));
+    return mode;
+  }
+  if (requested == WeightsMode::kResident && physical > 0 && bytes > 0.9 * physical) {
+    throw LimitError(fmt::format(
+        "{}: its weights need {} in memory, more than 90% of the {} of this machine; stream them "
+        "from disk instead (weights mode \"stream\")",
+        store.origin().string(), human_bytes(bytes), human_bytes(physical)));
+  }
+  return requested;
+}
+
+}  // namespace
 
 Model::Model() = default;
 Model::Model(Model&&) noexcept = default;
@@ -35,30 +106,34 @@ Model Model::load(const std::filesystem::path& directory, const LoadOptions& opt
   model.directory_ = directory;
   model.device_ = options.device;
   model.config_ = ModelConfig::from_file(directory / "config.json");
-#if defined(__GLIBC__)
-  // glibc serves allocations below a moving threshold (up to 32 MiB) from its heap, where freed
-  // blocks stay resident; a forward's per-layer temporaries of 1-32 MiB then pile up as free but
-  // resident heap (8192 tokens through a 0.5B model: 0.64 GiB of peak). With a fixed 1 MiB
-  // threshold every large tensor gets its own mapping, returned to the system when freed.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-#endif
   const TensorStore store = TensorStore::open_directory(directory);
-  model.weights_ =
-      std::make_unique<ModelWeights>(load_weights(store, model.config_, options.device));
+  model.weights_mode_ = resolve_weights_mode(options.weights, store, options.device);
+  model.weights_ = std::make_unique<ModelWeights>(load_weights(
+      store, model.config_, options.device, model.weights_mode_ == WeightsMode::kStream));
   model.stored_dtype_ = model.weights_->stored_dtypes;
 #if defined(__GLIBC__)
   // Converting and fusing the tensors (bf16 -> float32, q/k/v and gate/up concatenated) leaves
   // freed small temporaries in glibc's heap: hand them back before the first forward.
   malloc_trim(0);
 #endif
-  logger().info("loaded {} ({}, {} layers, {} parameters, stored {})", directory.string(),
-                model.config_.model_type, model.config_.num_layers, model.weights_->parameter_count,
-                model.stored_dtype_);
+  logger().info(
+      "loaded {} ({}, {} layers, {} parameters, stored {}, weights {}: {:.2f} GiB in memory)",
+      directory.string(), model.config_.model_type, model.config_.num_layers,
+      model.weights_->parameter_count, model.stored_dtype_, weights_mode_name(model.weights_mode_),
+      static_cast<double>(model.weights_->resident_bytes) / kGiB);
   return model;
 }
 
 std::int64_t Model::parameter_count() const {
   return weights_->parameter_count;
+}
+
+std::int64_t Model::resident_weight_bytes() const {
+  return weights_->resident_bytes;
+}
+
+std::int64_t Model::layer_float32_bytes() const {
+  return weights_->layer_float32_bytes;
 }
 
 }  // namespace sentlens

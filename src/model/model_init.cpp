@@ -9,6 +9,7 @@
 #include "model/family.h"
 #include "model/rope.h"
 #include "model/weights.h"
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/model/model.h"
 #include "sentlens/model/tensor_io.h"
 #include "util/check.h"
@@ -75,21 +76,6 @@ std::string config_json(const ModelConfig& config, torch::Dtype dtype) {
   return json.dump(2) + "\n";
 }
 
-// Writes text to a temporary file beside `path`, then renames it over `path`.
-void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    SENTLENS_CHECK(out.good(), IoError, "{}: cannot write", temporary.string());
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  SENTLENS_CHECK(!error, IoError, "{}: cannot rename into place: {}", path.string(),
-                 error.message());
-}
-
 }  // namespace
 
 Model Model::create(const ModelConfig& config, std::uint64_t seed, const LoadOptions& options,
@@ -136,6 +122,8 @@ Model Model::create(const ModelConfig& config, std::uint64_t seed, const LoadOpt
   std::int64_t count = 0;
   for (const auto& tensor : model.parameters()) count += tensor.numel();
   model.weights_->parameter_count = count;
+  model.weights_->resident_bytes = 4 * count;
+  model.weights_->layer_float32_bytes = 4 * ((H + 2 * KVH) * Dh * D + D * H * Dh + 3 * I * D);
   return model;
 }
 
@@ -177,6 +165,10 @@ void Model::save(const std::filesystem::path& directory, torch::Dtype dtype) con
   torch::NoGradGuard no_grad;
   const ModelConfig& config = config_;
   const ModelWeights& w = *weights_;
+  SENTLENS_CHECK(w.streamed.empty(), InputError,
+                 "Model::save: the weights of {} are streamed from disk; load it with weights mode "
+                 "\"resident\" to save it",
+                 directory_.string());
   const FamilyTensorNames names = family_tensor_names(config, "");
   const std::int64_t H = config.num_heads, KVH = config.num_kv_heads, Dh = config.head_dim;
   const std::int64_t I = config.intermediate_size;

@@ -9,8 +9,7 @@
 
 namespace sentlens {
 
-namespace {
-torch::ScalarType scalar_type_of(DType dtype) {
+torch::ScalarType torch_dtype(DType dtype) {
   switch (dtype) {
     case DType::F64:
       return torch::kFloat64;
@@ -31,11 +30,10 @@ torch::ScalarType scalar_type_of(DType dtype) {
   }
   return torch::kFloat32;
 }
-}  // namespace
 
 torch::Tensor read_tensor(const SafetensorsFile& file, const std::string& name) {
   const TensorInfo& info = file.info(name);
-  auto tensor = torch::empty(info.shape, torch::TensorOptions().dtype(scalar_type_of(info.dtype)));
+  auto tensor = torch::empty(info.shape, torch::TensorOptions().dtype(torch_dtype(info.dtype)));
   if (info.byte_size() > 0) std::memcpy(tensor.data_ptr(), file.data(name), info.byte_size());
   return is_floating(info.dtype) ? tensor.to(torch::kFloat32) : tensor.to(torch::kInt64);
 }

@@ -1,6 +1,9 @@
 // Loading checkpoint tensors into the internal layout, with shape checks that name the tensor.
 #include "model/weights.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <set>
 
@@ -22,12 +25,85 @@ std::string layer_name(const std::string& pattern, std::int64_t layer) {
   return fmt::format(fmt::runtime(pattern), layer);
 }
 
-// Reads tensors from the store, checking shapes, and records the dtypes seen.
+// One NaN or Inf in a weight makes every later logit NaN: refuse the checkpoint instead, naming the
+// tensor (resident weights are checked once at load, streamed ones as each layer is read).
+void check_finite(const torch::Tensor& tensor, const std::string& where) {
+  const auto finite = torch::isfinite(tensor);
+  if (finite.all().item<bool>()) return;
+  const auto bad = finite.logical_not();
+  const auto first = bad.flatten().nonzero()[0][0].item<std::int64_t>();
+  throw FormatError(
+      fmt::format("{} holds {} non-finite values (NaN or Inf), the first at flat "
+                  "index {}: the checkpoint is corrupt",
+                  where, bad.sum().item<std::int64_t>(), first));
+}
+
+// Drops the pages of a mapped tensor's bytes from memory (they are re-read from the file if used
+// again): whole pages inside the range only, so neighbours are never touched.
+void release_pages(const torch::Tensor& mapped) {
+  if (!mapped.defined() || mapped.numel() == 0 || !mapped.device().is_cpu()) return;
+  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto first = reinterpret_cast<std::uintptr_t>(mapped.data_ptr());
+  const auto last = first + static_cast<std::uintptr_t>(mapped.numel() * mapped.element_size());
+  const auto begin = (first + page - 1) & ~(page - 1);
+  const auto end = last & ~(page - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+// Reads tensors from the store, checking shapes, and records the dtypes seen. Vectors (norms,
+// biases) are read as float32; matrices stay in the stored dtype, copied (resident) or mapped
+// (streamed).
 class WeightReader {
  public:
-  WeightReader(const TensorStore& store, torch::Device device) : store_(store), device_(device) {}
+  WeightReader(const TensorStore& store, torch::Device device, bool streamed)
+      : store_(store), device_(device), streamed_(streamed) {}
 
+  // A float32 copy (small tensors: norms, biases, position embeddings).
   torch::Tensor required(const std::string& name, std::vector<std::int64_t> expected_shape) {
+    const SafetensorsFile& file = check(name, expected_shape);
+    auto tensor = read_tensor(file, name).to(device_, torch::kFloat32);
+    file.release(name);  // keeps peak memory near the weights, not weights + file
+    check_finite(tensor, where(file, name));
+    resident_bytes_ += tensor.numel() * 4;
+    return tensor;
+  }
+
+  torch::Tensor optional(const std::string& name, std::vector<std::int64_t> expected_shape) {
+    if (name.empty() || !store_.contains(name)) return {};
+    return required(name, std::move(expected_shape));
+  }
+
+  // A matrix in its stored dtype: a view of the mapping when streamed (and aligned for its dtype),
+  // else a copy in memory.
+  torch::Tensor matrix(const std::string& name, std::vector<std::int64_t> expected_shape) {
+    const SafetensorsFile& file = check(name, expected_shape);
+    const TensorInfo& info = file.info(name);
+    const auto options = torch::TensorOptions().dtype(torch_dtype(info.dtype));
+    const auto address = reinterpret_cast<std::uintptr_t>(file.data(name));
+    if (streamed_ && device_.is_cpu() && info.byte_size() > 0 &&
+        address % static_cast<std::uintptr_t>(dtype_size(info.dtype)) == 0) {
+      auto keep_open = owner_of(file);
+      return torch::from_blob(
+          const_cast<std::byte*>(file.data(name)), info.shape, [keep_open](void*) {}, options);
+    }
+    auto tensor = torch::empty(info.shape, options);
+    if (info.byte_size() > 0) std::memcpy(tensor.data_ptr(), file.data(name), info.byte_size());
+    file.release(name);
+    check_finite(tensor, where(file, name));
+    tensor = tensor.to(device_);
+    resident_bytes_ += static_cast<std::int64_t>(info.byte_size());
+    return tensor;
+  }
+
+  bool contains(const std::string& name) const { return store_.contains(name); }
+  std::string where(const std::string& name) const { return where(store_.file_of(name), name); }
+  std::string dtypes() const { return fmt::format("{}", fmt::join(dtypes_, "+")); }
+  const std::set<std::string>& used() const { return used_; }
+  std::int64_t resident_bytes() const { return resident_bytes_; }
+
+ private:
+  const SafetensorsFile& check(const std::string& name,
+                               const std::vector<std::int64_t>& expected_shape) {
     SENTLENS_CHECK(store_.contains(name), FormatError,
                    "{}: missing tensor \"{}\" (expected shape [{}])", store_.origin().string(),
                    name, fmt::join(expected_shape, ", "));
@@ -42,25 +118,26 @@ class WeightReader {
                    fmt::join(expected_shape, ", "));
     dtypes_.insert(std::string(dtype_name(info.dtype)));
     used_.insert(name);
-    auto tensor = read_tensor(file, name).to(device_, torch::kFloat32);
-    file.release(name);  // keeps peak memory near the float32 weights, not weights + file
-    return tensor;
+    return file;
   }
 
-  torch::Tensor optional(const std::string& name, std::vector<std::int64_t> expected_shape) {
-    if (name.empty() || !store_.contains(name)) return {};
-    return required(name, std::move(expected_shape));
+  static std::string where(const SafetensorsFile& file, const std::string& name) {
+    return fmt::format("{}: tensor \"{}\"", file.path().string(), name);
   }
 
-  bool contains(const std::string& name) const { return store_.contains(name); }
-  std::string dtypes() const { return fmt::format("{}", fmt::join(dtypes_, "+")); }
-  const std::set<std::string>& used() const { return used_; }
+  std::shared_ptr<const SafetensorsFile> owner_of(const SafetensorsFile& file) const {
+    for (const auto& candidate : store_.files()) {
+      if (candidate.get() == &file) return candidate;
+    }
+    return {};
+  }
 
- private:
   const TensorStore& store_;
   torch::Device device_;
+  bool streamed_;
   std::set<std::string> dtypes_;
   std::set<std::string> used_;
+  std::int64_t resident_bytes_ = 0;
 };
 
 // The bias of a projection: required when the config says the projection has one.
@@ -70,15 +147,66 @@ torch::Tensor bias(WeightReader& reader, const std::string& base, bool expected,
   return reader.required(base + ".bias", {size});
 }
 
+// A matrix of the internal layout from its checkpoint parts: kept as parts (streamed) or stacked
+// and transposed once in the stored dtype (resident; parts of different dtypes become float32).
+class MatrixBuilder {
+ public:
+  MatrixBuilder(WeightReader& reader, bool streamed) : reader_(reader), streamed_(streamed) {}
+
+  // `transposed`: the checkpoint stores [in, out] (GPT-2 Conv1D); `stored_shape` is its shape.
+  MatrixBuilder& part(const std::string& name, std::vector<std::int64_t> stored_shape,
+                      bool transposed = false) {
+    parts_.push_back(
+        {reader_.matrix(name, std::move(stored_shape)), transposed, reader_.where(name)});
+    return *this;
+  }
+
+  StreamedMatrix streamed() const {
+    StreamedMatrix matrix;
+    matrix.parts = parts_;
+    for (const auto& part : parts_) {
+      matrix.rows += part.stored.size(part.transposed ? 1 : 0);
+      matrix.cols = part.stored.size(part.transposed ? 0 : 1);
+    }
+    return matrix;
+  }
+
+  torch::Tensor resident() const {
+    bool same_dtype = true;
+    for (const auto& part : parts_) {
+      same_dtype = same_dtype && part.stored.scalar_type() == parts_[0].stored.scalar_type();
+    }
+    std::vector<torch::Tensor> oriented;
+    for (const auto& part : parts_) {
+      auto tensor = part.transposed ? part.stored.t() : part.stored;
+      oriented.push_back(same_dtype ? tensor : tensor.to(torch::kFloat32));
+    }
+    return oriented.size() == 1 ? oriented[0].contiguous() : torch::cat(oriented);
+  }
+
+  void build(torch::Tensor& resident_target, StreamedMatrix* streamed_target) const {
+    if (streamed_) {
+      *streamed_target = streamed();
+    } else {
+      resident_target = resident();
+    }
+  }
+
+ private:
+  WeightReader& reader_;
+  bool streamed_;
+  std::vector<StreamedMatrix::Part> parts_;
+};
+
 }  // namespace
 
-ModelWeights load_weights(const TensorStore& store, const ModelConfig& config,
-                          torch::Device device) {
+ModelWeights load_weights(const TensorStore& store, const ModelConfig& config, torch::Device device,
+                          bool streamed) {
   const bool gpt2 = config.model_type == "gpt2";
   std::string prefix;
   if (gpt2 && store.contains("transformer.wte.weight")) prefix = "transformer.";
   const FamilyTensorNames names = family_tensor_names(config, prefix);
-  WeightReader reader(store, device);
+  WeightReader reader(store, device, streamed);
 
   const std::int64_t D = config.hidden_size;
   const std::int64_t V = config.vocab_size;
@@ -89,7 +217,7 @@ ModelWeights load_weights(const TensorStore& store, const ModelConfig& config,
   const bool layer_norm = config.norm == NormKind::kLayerNorm;
 
   ModelWeights weights;
-  weights.token_embedding = reader.required(names.token_embedding, {V, D});
+  weights.token_embedding = reader.matrix(names.token_embedding, {V, D});
   if (config.learned_positions) {
     weights.position_embedding =
         reader.required(names.position_embedding, {config.max_position_embeddings, D});
@@ -99,61 +227,76 @@ ModelWeights load_weights(const TensorStore& store, const ModelConfig& config,
   if (config.tie_word_embeddings || names.lm_head.empty()) {
     weights.lm_head = weights.token_embedding;
   } else {
-    weights.lm_head = reader.required(names.lm_head, {V, D});
+    weights.lm_head = reader.matrix(names.lm_head, {V, D});
   }
 
   for (std::int64_t l = 0; l < config.num_layers; ++l) {
     auto name = [&](const std::string& pattern) { return layer_name(pattern, l); };
     LayerWeights layer;
+    StreamedLayer mapped;
     layer.attn_norm_weight = reader.required(name(names.attn_norm_weight), {D});
     layer.mlp_norm_weight = reader.required(name(names.mlp_norm_weight), {D});
     if (layer_norm) {
       layer.attn_norm_bias = reader.required(name(names.attn_norm_bias), {D});
       layer.mlp_norm_bias = reader.required(name(names.mlp_norm_bias), {D});
     }
+    MatrixBuilder qkv(reader, streamed), o(reader, streamed), gate_up(reader, streamed),
+        down(reader, streamed);
     if (!names.fused_qkv_conv1d.empty()) {
-      // GPT-2 Conv1D stores [in, out] and computes x·W + b: transpose to [out, in].
+      // GPT-2 Conv1D stores [in, out] and computes x·W + b: used as [out, in].
       const std::string base = name(names.fused_qkv_conv1d);
-      layer.qkv_weight = reader.required(base + ".weight", {D, 3 * D}).t().contiguous();
+      qkv.part(base + ".weight", {D, 3 * D}, /*transposed=*/true);
       layer.qkv_bias = reader.required(base + ".bias", {3 * D});
     } else {
       const std::string q = name(names.q_proj), k = name(names.k_proj), v = name(names.v_proj);
-      layer.qkv_weight = torch::cat({reader.required(q + ".weight", {H * Dh, D}),
-                                     reader.required(k + ".weight", {KVH * Dh, D}),
-                                     reader.required(v + ".weight", {KVH * Dh, D})});
+      qkv.part(q + ".weight", {H * Dh, D})
+          .part(k + ".weight", {KVH * Dh, D})
+          .part(v + ".weight", {KVH * Dh, D});
       if (config.qkv_bias) {
         layer.qkv_bias = torch::cat({bias(reader, q, true, H * Dh), bias(reader, k, true, KVH * Dh),
                                      bias(reader, v, true, KVH * Dh)});
       }
     }
-    const std::string o = name(names.o_proj);
-    layer.o_weight = names.o_proj_is_conv1d
-                         ? reader.required(o + ".weight", {D, D}).t().contiguous()
-                         : reader.required(o + ".weight", {D, H * Dh});
-    layer.o_bias = bias(reader, o, config.output_proj_bias, D);
+    const std::string o_name = name(names.o_proj);
+    if (names.o_proj_is_conv1d) {
+      o.part(o_name + ".weight", {D, D}, /*transposed=*/true);
+    } else {
+      o.part(o_name + ".weight", {D, H * Dh});
+    }
+    layer.o_bias = bias(reader, o_name, config.output_proj_bias, D);
     if (config.qk_norm) {
       layer.q_norm_weight = reader.required(name(names.q_norm), {Dh});
       layer.k_norm_weight = reader.required(name(names.k_norm), {Dh});
     }
-    const std::string up = name(names.up_proj), down = name(names.down_proj);
+    const std::string up = name(names.up_proj), down_name = name(names.down_proj);
     if (names.mlp_is_conv1d) {
-      layer.gate_up_weight = reader.required(up + ".weight", {D, I}).t().contiguous();
+      gate_up.part(up + ".weight", {D, I}, /*transposed=*/true);
       layer.gate_up_bias = reader.required(up + ".bias", {I});
-      layer.down_weight = reader.required(down + ".weight", {I, D}).t().contiguous();
-      layer.down_bias = reader.required(down + ".bias", {D});
+      down.part(down_name + ".weight", {I, D}, /*transposed=*/true);
+      layer.down_bias = reader.required(down_name + ".bias", {D});
     } else {
       const std::string gate = name(names.gate_proj);
-      layer.gate_up_weight = torch::cat(
-          {reader.required(gate + ".weight", {I, D}), reader.required(up + ".weight", {I, D})});
+      gate_up.part(gate + ".weight", {I, D}).part(up + ".weight", {I, D});
       if (config.mlp_bias) {
         layer.gate_up_bias = torch::cat({bias(reader, gate, true, I), bias(reader, up, true, I)});
       }
-      layer.down_weight = reader.required(down + ".weight", {D, I});
-      layer.down_bias = bias(reader, down, config.mlp_bias, D);
+      down.part(down_name + ".weight", {D, I});
+      layer.down_bias = bias(reader, down_name, config.mlp_bias, D);
     }
+    qkv.build(layer.qkv_weight, &mapped.qkv);
+    o.build(layer.o_weight, &mapped.o);
+    gate_up.build(layer.gate_up_weight, &mapped.gate_up);
+    down.build(layer.down_weight, &mapped.down);
+    const auto matrices = qkv.streamed().rows * qkv.streamed().cols +
+                          o.streamed().rows * o.streamed().cols +
+                          gate_up.streamed().rows * gate_up.streamed().cols +
+                          down.streamed().rows * down.streamed().cols;
+    weights.layer_float32_bytes = std::max(weights.layer_float32_bytes, 4 * matrices);
     weights.layers.push_back(std::move(layer));
+    if (streamed) weights.streamed.push_back(std::move(mapped));
   }
   if (!config.learned_positions) weights.inv_freq = rope_inverse_frequencies(config).to(device);
+  if (streamed) weights.mapped_files = store.files();
 
   std::int64_t unused = 0;
   for (const auto& tensor_name : store.names()) {
@@ -173,7 +316,97 @@ ModelWeights load_weights(const TensorStore& store, const ModelConfig& config,
   for (const auto& tensor_name : reader.used()) count += store.info(tensor_name).numel();
   weights.parameter_count = count;
   weights.stored_dtypes = reader.dtypes();
+  weights.resident_bytes = reader.resident_bytes();
   return weights;
+}
+
+std::int64_t stored_weight_bytes(const TensorStore& store) {
+  std::int64_t bytes = 0;
+  for (const auto& name : store.names()) {
+    bytes += static_cast<std::int64_t>(store.info(name).byte_size());
+  }
+  return bytes;
+}
+
+LayerMaterializer::LayerMaterializer(const ModelWeights& weights, torch::Device device)
+    : weights_(weights), device_(device) {}
+
+torch::Tensor LayerMaterializer::materialize(const torch::Tensor& stored, torch::Tensor& buffer) {
+  if (stored.scalar_type() == torch::kFloat32 && stored.device() == device_) return stored;
+  if (!buffer.defined() || buffer.numel() < stored.numel()) {
+    buffer = torch::empty({stored.numel()}, torch::TensorOptions().device(device_));
+  }
+  auto target = buffer.narrow(0, 0, stored.numel()).view(stored.sizes());
+  target.copy_(stored);  // converts the dtype
+  return target;
+}
+
+torch::Tensor LayerMaterializer::materialize(const StreamedMatrix& matrix, torch::Tensor& buffer) {
+  const auto count = matrix.rows * matrix.cols;
+  if (!buffer.defined() || buffer.numel() < count) {
+    buffer = torch::empty({count}, torch::TensorOptions().device(device_));
+  }
+  auto target = buffer.narrow(0, 0, count).view({matrix.rows, matrix.cols});
+  std::int64_t row = 0;
+  for (const auto& part : matrix.parts) {
+    auto oriented = part.transposed ? part.stored.t() : part.stored;
+    auto rows = target.narrow(0, row, oriented.size(0));
+    rows.copy_(oriented);
+    check_finite(rows, part.where);
+    row += oriented.size(0);
+  }
+  return target;
+}
+
+const LayerWeights& LayerMaterializer::layer(std::int64_t l) {
+  const auto index = static_cast<std::size_t>(l);
+  current_ = weights_.layers[index];
+  if (!weights_.streamed.empty()) {
+    const StreamedLayer& mapped = weights_.streamed[index];
+    current_.qkv_weight = materialize(mapped.qkv, qkv_);
+    current_.o_weight = materialize(mapped.o, o_);
+    current_.gate_up_weight = materialize(mapped.gate_up, gate_up_);
+    current_.down_weight = materialize(mapped.down, down_);
+  } else {
+    current_.qkv_weight = materialize(current_.qkv_weight, qkv_);
+    current_.o_weight = materialize(current_.o_weight, o_);
+    current_.gate_up_weight = materialize(current_.gate_up_weight, gate_up_);
+    current_.down_weight = materialize(current_.down_weight, down_);
+  }
+  return current_;
+}
+
+void LayerMaterializer::release(std::int64_t l) const {
+  if (weights_.streamed.empty()) return;
+  const StreamedLayer& mapped = weights_.streamed[static_cast<std::size_t>(l)];
+  for (const auto* matrix : {&mapped.qkv, &mapped.o, &mapped.gate_up, &mapped.down}) {
+    for (const auto& part : matrix->parts) release_pages(part.stored);
+  }
+}
+
+torch::Tensor lm_head_logits(const ModelWeights& weights, const torch::Tensor& hidden) {
+  const auto& head = weights.lm_head;
+  if (head.scalar_type() == torch::kFloat32) {
+    return torch::nn::functional::linear(hidden, head);
+  }
+  // Slices of 16,384 vocabulary rows: 64 MiB of float32 at D = 1024.
+  constexpr std::int64_t kSliceRows = 16384;
+  const std::int64_t V = head.size(0);
+  auto sizes = hidden.sizes().vec();
+  sizes.back() = V;
+  auto logits = torch::empty(sizes, hidden.options());
+  const bool mapped = !weights.streamed.empty();
+  for (std::int64_t first = 0; first < V; first += kSliceRows) {
+    const auto count = std::min(kSliceRows, V - first);
+    const auto slice = head.narrow(0, first, count);
+    const auto converted = slice.to(torch::kFloat32);
+    if (mapped) {  // resident weights were checked at load
+      check_finite(converted, fmt::format("the LM head rows {}..{}", first, first + count - 1));
+    }
+    logits.narrow(-1, first, count).copy_(torch::nn::functional::linear(hidden, converted));
+    if (mapped) release_pages(slice);
+  }
+  return logits;
 }
 
 }  // namespace sentlens

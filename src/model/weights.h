@@ -1,6 +1,9 @@
-// Private: the loaded weights in the one internal layout every family is mapped onto.
+// Private: the loaded weights in the one internal layout every family is mapped onto, kept in the
+// checkpoint's dtype (resident) or mapped from it (streamed), and materialised in float32 one layer
+// at a time by the forward pass.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,7 +16,9 @@
 namespace sentlens {
 
 /// One transformer block. Linear weights are [out, in] (torch's convention); GPT-2's Conv1D
-/// weights are transposed at load time. Undefined tensors mean "absent" (no bias, no q/k norm).
+/// weights are transposed. Undefined tensors mean "absent" (no bias, no q/k norm). Vectors (norms,
+/// biases) are float32; the four matrices are float32 when the forward uses them, and in the
+/// stored dtype in ModelWeights::layers of a resident model.
 struct LayerWeights {
   torch::Tensor attn_norm_weight, attn_norm_bias;  // [D]
   torch::Tensor qkv_weight, qkv_bias;  // [(H + 2·KVH)·Dh, D]: q, k, v stacked for one matmul
@@ -24,21 +29,71 @@ struct LayerWeights {
   torch::Tensor down_weight, down_bias;        // [D, I]
 };
 
-struct ModelWeights {
-  torch::Tensor token_embedding;     // [V, D]
-  torch::Tensor position_embedding;  // [P, D] (GPT-2) or undefined
-  torch::Tensor final_norm_weight, final_norm_bias;
-  torch::Tensor lm_head;   // [V, D]; the same tensor as token_embedding when tied
-  torch::Tensor inv_freq;  // [Dh / 2] rotary inverse frequencies after scaling (RoPE families)
-  std::vector<LayerWeights> layers;
-  std::string stored_dtypes;  // e.g. "F32" or "BF16"
-  std::int64_t parameter_count = 0;
+/// A matrix of the internal layout as the checkpoint holds it: parts stacked along dim 0 (q, k, v
+/// or gate, up), each a view of the mapped file, transposed where the checkpoint stores [in, out].
+struct StreamedMatrix {
+  struct Part {
+    torch::Tensor stored;  // view of the mapping, in the stored dtype
+    bool transposed = false;
+    std::string where;  // "FILE: tensor \"NAME\"", for the non-finite check's message
+  };
+  std::vector<Part> parts;
+  std::int64_t rows = 0, cols = 0;
 };
 
-/// Loads and checks every tensor the config requires from `store`, converting to float32 on
-/// `device`. Throws FormatError naming the checkpoint and the tensor (missing, wrong shape, wrong
-/// dtype).
-ModelWeights load_weights(const TensorStore& store, const ModelConfig& config,
-                          torch::Device device);
+/// The four matrices of one layer of a streamed model; everything else is in LayerWeights.
+struct StreamedLayer {
+  StreamedMatrix qkv, o, gate_up, down;
+};
+
+struct ModelWeights {
+  torch::Tensor token_embedding;     // [V, D], stored dtype (a view of the mapping when streamed)
+  torch::Tensor position_embedding;  // [P, D] float32 (GPT-2) or undefined
+  torch::Tensor final_norm_weight, final_norm_bias;
+  torch::Tensor lm_head;   // [V, D], stored dtype; the same tensor as token_embedding when tied
+  torch::Tensor inv_freq;  // [Dh / 2] rotary inverse frequencies after scaling (RoPE families)
+  std::vector<LayerWeights> layers;     // resident: matrices in the stored dtype; streamed: vectors
+  std::vector<StreamedLayer> streamed;  // streamed models only: the matrices, mapped
+  std::vector<std::shared_ptr<const SafetensorsFile>> mapped_files;  // kept open when streamed
+  std::string stored_dtypes;                                         // e.g. "F32" or "BF16"
+  std::int64_t parameter_count = 0;
+  std::int64_t resident_bytes = 0;       // bytes held in memory between forwards
+  std::int64_t layer_float32_bytes = 0;  // largest layer's four matrices in float32
+};
+
+/// Loads and checks every tensor the config requires from `store` onto `device`: resident (copied,
+/// in the stored dtype) or streamed (mapped; CPU only). Throws FormatError naming the checkpoint
+/// and the tensor (missing, wrong shape, wrong dtype).
+ModelWeights load_weights(const TensorStore& store, const ModelConfig& config, torch::Device device,
+                          bool streamed);
+
+/// Bytes of the tensors the config would load from `store`, in their stored dtypes.
+std::int64_t stored_weight_bytes(const TensorStore& store);
+
+/// Hands the forward pass each layer's weights in float32, reusing one set of float32 buffers for
+/// every layer (a fresh 100 MB matrix per layer would be page-faulted in each time). Float32
+/// resident weights are handed out as they are, without a copy.
+class LayerMaterializer {
+ public:
+  LayerMaterializer(const ModelWeights& weights, torch::Device device);
+  /// Layer `l` in float32; valid until the next call.
+  const LayerWeights& layer(std::int64_t l);
+  /// Drops the mapped pages of streamed layer `l` (a no-op for resident weights).
+  void release(std::int64_t l) const;
+
+ private:
+  torch::Tensor materialize(const torch::Tensor& stored, torch::Tensor& buffer);
+  torch::Tensor materialize(const StreamedMatrix& matrix, torch::Tensor& buffer);
+
+  const ModelWeights& weights_;
+  torch::Device device_;
+  LayerWeights current_;
+  torch::Tensor qkv_, o_, gate_up_, down_;  // float32 buffers, sized on first use
+};
+
+/// Logits [N, T, V] = hidden [N, T, D] · lm_headᵀ in float32, the head converted in slices of the
+/// vocabulary when it is stored in another dtype (so that a float32 copy of a 128k x 4096 head is
+/// never held whole); streamed slices are released after use.
+torch::Tensor lm_head_logits(const ModelWeights& weights, const torch::Tensor& hidden);
 
 }  // namespace sentlens

@@ -1,18 +1,15 @@
 // The HTML report file: the report data as one JSON object, embedded in the page template
 // (report_template.cpp), written atomically.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "report/report_template.h"
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/report/report.h"
 #include "util/check.h"
 
@@ -224,39 +221,6 @@ std::string render_html_report(const ReportData& data) {
   replace_once(html, "@SENTLENS_TITLE@", escape_html(data.title));
   replace_once(html, "@SENTLENS_DATA@", safe);
   return html;
-}
-
-void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::string target = path.string();
-  std::random_device random;
-  const std::string temporary = fmt::format("{}.tmp-{:08x}", target, random());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  SENTLENS_CHECK(fd >= 0, IoError, "{}: cannot create the temporary file {}: {}", target, temporary,
-                 std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string reason = std::strerror(errno);
-      ::close(fd);
-      std::remove(temporary.c_str());
-      throw IoError(fmt::format("{}: write failed: {}", target, reason));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  const int sync_errno = errno;
-  if (::close(fd) != 0 || !synced) {
-    const std::string reason = std::strerror(synced ? errno : sync_errno);
-    std::remove(temporary.c_str());
-    throw IoError(fmt::format("{}: flush failed: {}", target, reason));
-  }
-  if (std::rename(temporary.c_str(), target.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw IoError(fmt::format("{}: cannot move the written file into place: {}", target, reason));
-  }
 }
 
 std::uintmax_t write_html_report(const ReportData& data, const std::filesystem::path& path) {

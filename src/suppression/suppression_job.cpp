@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "sentlens/capture/trace_capture.h"
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/model/device.h"
 #include "sentlens/tokenizer/tokenizer.h"
@@ -17,7 +18,7 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
   SENTLENS_CHECK(!job.trace.empty() || job.text.has_value() || !job.ids.empty(), InputError,
                  "empty input: no trace, no text and no token ids");
   const Model model =
-      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads});
+      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
   SuppressionJobResult outcome;
   std::vector<std::int64_t> input_ids = job.ids;
   std::vector<TokenRange> sentences = job.sentences;
@@ -79,13 +80,12 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
     trace->suppression_profile =
         job.options.profile == SuppressionProfile::kClean ? "clean" : "reference";
     trace->suppression_temperature = job.options.temperature;
+    forget_input_file(job.trace);  // the matrix is added to the trace it came from, on purpose
     write_trace(*trace, job.trace);
   }
   if (!job.thought_anchors_json.empty()) {
-    std::ofstream out(job.thought_anchors_json, std::ios::binary | std::ios::trunc);
-    SENTLENS_CHECK(out.good(), IoError, "{}: cannot write", job.thought_anchors_json.string());
-    out << thought_anchors_suppression_json(result.kl_matrix, S) << '\n';
-    SENTLENS_CHECK(out.good(), IoError, "{}: write failed", job.thought_anchors_json.string());
+    write_text_atomically(job.thought_anchors_json,
+                          thought_anchors_suppression_json(result.kl_matrix, S) + "\n");
   }
   return outcome;
 }

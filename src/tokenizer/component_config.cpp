@@ -1,6 +1,7 @@
 // Typed field access for tokenizer.json components.
 #include "tokenizer/component_config.h"
 
+#include "io/json_file.h"
 #include "util/check.h"
 
 namespace sentlens::hf {
@@ -95,7 +96,7 @@ std::shared_ptr<const Regex> make_pattern(const Json& pattern, const std::string
   }
   throw FormatError(
       fmt::format("{}: a pattern must be {{\"String\": ...}} or {{\"Regex\": ...}}, found {}",
-                  where, pattern.dump()));
+                  where, json_excerpt(pattern)));
 }
 
 }  // namespace sentlens::hf

@@ -50,7 +50,8 @@ Regex::Regex(const std::string& pcre2_pattern, std::string source)
   code_->code =
       pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pcre2_pattern.data()), pcre2_pattern.size(),
                     PCRE2_UTF | PCRE2_UCP, &error_code, &error_offset, nullptr);
-  SENTLENS_CHECK(code_->code != nullptr, ConfigError,
+  // The pattern comes from a file (tokenizer.json): a malformed file, not a model config error.
+  SENTLENS_CHECK(code_->code != nullptr, FormatError,
                  "{}: regular expression does not compile ({} at offset {} of PCRE2 pattern '{}')",
                  source_, pcre2_message(error_code), error_offset, pcre2_pattern);
   code_->jit = pcre2_jit_compile(code_->code, PCRE2_JIT_COMPLETE) == 0;

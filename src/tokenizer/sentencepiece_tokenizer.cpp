@@ -3,6 +3,7 @@
 #include "io/json_file.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/tokenizer/utf8.h"
+#include "sentlens/util/memory.h"
 #include "tokenizer/sentencepiece_library.h"
 #include "util/check.h"
 #include "util/hash.h"
@@ -22,6 +23,13 @@ void check_encode_size(std::size_t bytes) {
   SENTLENS_CHECK(bytes <= kMaxEncodeBytes, LimitError,
                  "text of {} bytes is too long to tokenize at once (at most {} bytes)", bytes,
                  kMaxEncodeBytes);
+  // Measured: encoding holds ~100 bytes of memory per input byte at its peak (pieces, spans and
+  // the backends' own structures), so the size limit alone admits tens of GB.
+  constexpr double kBytesPerInputByte = 128;
+  check_fits_in_memory(kBytesPerInputByte * static_cast<double>(bytes),
+                       fmt::format("tokenizing a text of {} bytes (about {} bytes of memory per "
+                                   "input byte)",
+                                   bytes, kBytesPerInputByte));
 }
 
 namespace {

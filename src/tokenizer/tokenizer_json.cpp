@@ -33,7 +33,7 @@ std::vector<std::pair<std::string, std::string>> read_merges(const Json& merges,
       result.emplace_back(merge[0].get<std::string>(), merge[1].get<std::string>());
     } else {
       throw FormatError(fmt::format("{}[{}]: a merge must be \"a b\" or [\"a\", \"b\"], found {}",
-                                    where, i, merge.dump()));
+                                    where, i, json_excerpt(merge)));
     }
   }
   return result;

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "io/json_file.h"
 #include "sentlens/io/safetensors.h"
+#include "sentlens/text/alignment.h"
 #include "util/check.h"
 
 #ifndef SENTLENS_VERSION
@@ -29,7 +31,7 @@ using Pairs = std::vector<std::array<std::int64_t, 2>>;
 // JSON integers are taken. The InputError becomes "FILE: bad trace metadata: …" in read_trace.
 std::int64_t integer_value(const nlohmann::json& value, const std::string& what) {
   SENTLENS_CHECK(value.is_number_integer(), InputError, "{} must be an integer, found {}", what,
-                 value.dump());
+                 json_excerpt(value));
   return value.get<std::int64_t>();
 }
 
@@ -98,12 +100,48 @@ void validate_trace(const Trace& trace, const std::string& source) {
   } catch (const InputError& error) {
     throw FormatError(fmt::format("{}: {}", source, error.what()));
   }
+  std::int64_t text_chars = 0;  // code points: bytes that are not UTF-8 continuation bytes
+  for (char c : trace.text) text_chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  for (std::int64_t s = 0; s < s_count; ++s) {
+    const Sentence& sentence = trace.sentences[static_cast<std::size_t>(s)];
+    SENTLENS_CHECK(0 <= sentence.char_start && sentence.char_end <= text_chars, FormatError,
+                   "{}: sentence {} spans characters [{}, {}) outside the text of {} characters",
+                   source, s, sentence.char_start, sentence.char_end, text_chars);
+  }
+  for (std::int64_t t = 0; t < t_count; ++t) {
+    const TraceToken& token = trace.tokens[static_cast<std::size_t>(t)];
+    SENTLENS_CHECK(0 <= token.byte_start && token.byte_start <= token.byte_end &&
+                       token.byte_end <= text_bytes && 0 <= token.char_start &&
+                       token.char_start <= token.char_end && token.char_end <= text_chars,
+                   FormatError,
+                   "{}: token {} spans bytes [{}, {}) / characters [{}, {}) outside the text of {} "
+                   "bytes / {} characters",
+                   source, t, token.byte_start, token.byte_end, token.char_start, token.char_end,
+                   text_bytes, text_chars);
+  }
+  // token_sentence is the map of sentence_token_ranges (both profiles write it so).
+  const auto expected = token_map_from_ranges(trace.sentence_tokens, t_count);
   for (std::int64_t t = 0; t < t_count; ++t) {
     const std::int64_t s = trace.token_sentence[static_cast<std::size_t>(t)];
     SENTLENS_CHECK(s >= -1 && s < s_count, FormatError,
                    "{}: token {} belongs to sentence {}, but there are {} sentences", source, t, s,
                    s_count);
+    SENTLENS_CHECK(s == expected[static_cast<std::size_t>(t)], FormatError,
+                   "{}: token_sentence puts token {} in sentence {}, sentence_token_ranges in {}",
+                   source, t, s, expected[static_cast<std::size_t>(t)]);
   }
+  // Attention is a probability mass: never negative or infinite (NaN marks an undefined cell).
+  auto check_mass = [&source](const std::vector<float>& values, const char* name) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      SENTLENS_CHECK(std::isnan(values[i]) || (values[i] >= 0 && std::isfinite(values[i])),
+                     FormatError,
+                     "{}: {} holds {} at flat index {}: attention must be >= 0 and "
+                     "finite",
+                     source, name, values[i], i);
+    }
+  };
+  check_mass(trace.sentence_attention, "sentence_attention");
+  if (!trace.rhythm.empty()) check_mass(trace.rhythm.key_attention, "key_attention");
 }
 
 void write_trace(const Trace& trace, const std::filesystem::path& path) {
@@ -161,7 +199,9 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
   }
   SafetensorsWriter writer;
   writer.set_metadata(kSchemaKey, std::to_string(kTraceSchemaVersion));
-  writer.set_metadata(kTraceKey, meta.dump());
+  // Paths and texts are bytes: invalid UTF-8 (a non-UTF-8 file name) is replaced, not fatal.
+  writer.set_metadata(kTraceKey,
+                      meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   writer.add_i64("tokens", {t_count}, ids);
   writer.add_i64("token_sentence", {t_count}, trace.token_sentence);
   writer.add_i64("sentence_token_ranges", {s_count, 2}, ranges);

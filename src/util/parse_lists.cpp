@@ -91,8 +91,11 @@ std::vector<std::int64_t> parse_index_set(std::string_view text, std::int64_t li
       first = parse_int(trim(item.substr(0, dash)), option);
       last = parse_int(trim(item.substr(dash + 1)), option);
     }
-    SENTLENS_CHECK(first >= 0 && last < limit && first <= last, InputError,
-                   "{}: \"{}\" is outside 0..{}", option, std::string(item), limit - 1);
+    SENTLENS_CHECK(first <= last, InputError,
+                   "{}: \"{}\" is a reversed range: write the smaller index first ({}-{})", option,
+                   std::string(item), last, first);
+    SENTLENS_CHECK(first >= 0 && last < limit, InputError, "{}: \"{}\" is outside 0..{}", option,
+                   std::string(item), limit - 1);
     for (auto index = first; index <= last; ++index) indices.push_back(index);
   }
   std::sort(indices.begin(), indices.end());

@@ -90,23 +90,30 @@ void analyze_trace(const Trace& trace, const AnalyzeJob& options, AnalyzeResult&
 
 AnalyzeResult run_analyze_job(const AnalyzeJob& job) {
   SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
+  if (job.on_progress) job.on_progress(fmt::format("loading {}", job.model_dir.string()));
+  const auto start = std::chrono::steady_clock::now();
+  const Model model =
+      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
+  const double load_seconds = seconds_since(start);
+  AnalyzeResult result = analyze_text(model, *tokenizer, job);
+  result.seconds.load = load_seconds;
+  return result;
+}
+
+AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const AnalyzeJob& job,
+                           bool analyses) {
+  SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
   const auto progress = [&job](const std::string& line) {
     if (job.on_progress) job.on_progress(line);
   };
   AnalyzeResult result;
   auto start = std::chrono::steady_clock::now();
-  progress(fmt::format("loading {}", job.model_dir.string()));
-  const Model model =
-      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads});
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
-  result.seconds.load = seconds_since(start);
-
-  start = std::chrono::steady_clock::now();
   TraceParameters parameters = job.parameters;
   parameters.response_char_start =  // no prompt: all is response
       response_char_start(job.text, job.prompt_chars, job.response_marker).value_or(0);
   AlignedText aligned = align_sentences(
-      *tokenizer, job.text, job_sentences(job, parameters.response_char_start), parameters);
+      tokenizer, job.text, job_sentences(job, parameters.response_char_start), parameters);
   // With response_start -1 the token rhythm's prompt is what precedes the first sentence: the
   // same prompt that --prompt-chars / --response-start keep out of the sentences.
   result.seconds.align = seconds_since(start);
@@ -120,12 +127,14 @@ AnalyzeResult run_analyze_job(const AnalyzeJob& job) {
     layer_progress.emplace(job.on_progress);
     observers.push_back(&*layer_progress);
   }
-  result.trace = capture_aligned(model, *tokenizer, job.text, aligned, parameters, observers);
+  result.trace = capture_aligned(model, tokenizer, job.text, aligned, parameters, observers);
   result.seconds.forward = seconds_since(start);
 
-  start = std::chrono::steady_clock::now();
-  analyze_trace(result.trace, job, result);
-  result.seconds.analysis = seconds_since(start);
+  if (analyses) {
+    start = std::chrono::steady_clock::now();
+    analyze_trace(result.trace, job, result);
+    result.seconds.analysis = seconds_since(start);
+  }
 
   if (job.suppress) {
     start = std::chrono::steady_clock::now();

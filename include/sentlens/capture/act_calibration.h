@@ -107,9 +107,10 @@ struct CalibrationJob {
   std::filesystem::path model_dir;  // checkpoint folder (with its tokenizer)
   std::string text;                 // text to score
   ActOptions act;
-  bool add_bos = true;         // BOS added by the tokenizer
-  std::string device = "cpu";  // torch device string
-  int threads = 0;             // intra-op threads; 0 = all cores
+  bool add_bos = true;                       // BOS added by the tokenizer
+  std::string device = "cpu";                // torch device string
+  int threads = 0;                           // intra-op threads; 0 = all cores
+  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
 };
 
 CalibrationReport run_calibration_job(const CalibrationJob& job);

@@ -58,7 +58,8 @@ struct TraceJob {
   TraceParameters parameters;
   std::string device = "cpu";  // torch device string: "cpu", "cuda", "cuda:1" (our default)
   int threads = 0;             // intra-op threads; 0 = all cores
-  std::filesystem::path out;   // trace file to write
+  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
+  std::filesystem::path out;                 // trace file to write
 };
 
 struct TraceSummary {

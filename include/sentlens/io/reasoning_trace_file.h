@@ -19,4 +19,14 @@ struct ReasoningTraceFile {
 /// list of strings — each naming the file and the field.
 ReasoningTraceFile read_reasoning_trace_file(const std::filesystem::path& path);
 
+/// One trace of a JSON Lines file.
+struct NamedReasoningTrace {
+  std::string name;  // the line's `id` / `problem_id` / `name` (string or number), else "line-N"
+  ReasoningTraceFile trace;
+};
+
+/// Reads a JSON Lines file: one object per non-empty line, each as read_reasoning_trace_file reads
+/// a file. Errors name the file and the line (1-based).
+std::vector<NamedReasoningTrace> read_reasoning_trace_lines(const std::filesystem::path& path);
+
 }  // namespace sentlens

@@ -2,6 +2,8 @@
 // layout of the golden files (`ids`, `logits`, `hidden`, `attentions`).
 #pragma once
 
+#include "sentlens/model/model.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -20,9 +22,10 @@ struct ForwardJob {
   bool save_attention = false;      // `attentions` F32 [L, H, T, T]: grows as T², for small inputs
   std::int64_t block_size = 256;    // query rows per attention block
   int threads = 0;                  // 0 = all cores
-  std::string device = "cpu";       // torch device string: "cpu", "cuda", "cuda:1"
-  bool allow_longer = false;        // allow more tokens than max_position_embeddings
-  std::filesystem::path out;        // safetensors file to write
+  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
+  std::string device = "cpu";                // torch device string: "cpu", "cuda", "cuda:1"
+  bool allow_longer = false;                 // allow more tokens than max_position_embeddings
+  std::filesystem::path out;                 // safetensors file to write
 };
 
 /// One candidate next token.

@@ -15,10 +15,30 @@
 
 namespace sentlens {
 
+/// Where a model's weights live between forward passes. The forward always computes in float32; a
+/// layer's weights are converted to float32 just before it runs (docs/performance.md).
+enum class WeightsMode {
+  /// kResident when the weights in their stored dtype fit in memory with room for the forward,
+  /// else kStream.
+  kAuto,
+  /// In memory, in the checkpoint's dtype (bf16 weights take half the memory of float32 ones).
+  kResident,
+  /// The checkpoint stays mapped from disk: each layer is read, converted and released while the
+  /// forward runs it, so memory holds about one layer. Every forward re-reads the file (fast from
+  /// the page cache); generation, one forward per token, is slow in this mode.
+  kStream,
+};
+
+/// "auto", "resident", "stream".
+const char* weights_mode_name(WeightsMode mode);
+/// Parses weights_mode_name's names; throws InputError naming the accepted ones otherwise.
+WeightsMode parse_weights_mode(const std::string& name);
+
 /// Options for loading a checkpoint.
 struct LoadOptions {
   torch::Device device = torch::kCPU;  // where weights live and the forward runs
   int threads = 0;  // intra-op threads; 0 = all cores (Debian's libtorch starts with 1)
+  WeightsMode weights = WeightsMode::kAuto;
 };
 
 /// Options of one forward pass.
@@ -27,8 +47,10 @@ struct ForwardOptions {
       256;                     // query rows per attention block (our choice: bounds the
                                // [heads, block, keys] working set; any value gives equal results)
   bool compute_logits = true;  // skip the LM head when nobody needs logits
-  bool return_hidden = false;  // also return the final normed hidden states
-  bool allow_longer = false;   // allow positions beyond max_position_embeddings
+  bool last_logits_only = false;  // logits of each sequence's last position only (generation):
+                                  // [(N,) 1, V] instead of [(N,) T, V]
+  bool return_hidden = false;     // also return the final normed hidden states
+  bool allow_longer = false;      // allow positions beyond max_position_embeddings
   std::vector<AttentionObserver*> observers;  // not owned
   std::vector<AttentionEditor*> editors;      // not owned; applied in order
   KVCache* cache = nullptr;  // when set: continue after its positions and append to it
@@ -44,7 +66,8 @@ struct ForwardResult {
 
 struct ModelWeights;  // private layout of the loaded tensors
 
-/// A loaded checkpoint. Weights are kept in float32 whatever the stored dtype. Thread-compatible:
+/// A loaded checkpoint. Weights are kept in their stored dtype (or streamed, see WeightsMode) and
+/// computed with in float32. Thread-compatible:
 /// concurrent forwards on one Model are safe (the model is not modified by a forward).
 class Model {
  public:
@@ -68,6 +91,12 @@ class Model {
   std::int64_t parameter_count() const;
   /// Stored dtype(s) of the checkpoint's tensors, e.g. "F32" or "BF16".
   const std::string& stored_dtype() const { return stored_dtype_; }
+  /// Where the weights live: kResident or kStream (kAuto is resolved at load).
+  WeightsMode weights_mode() const { return weights_mode_; }
+  /// Bytes of weights held in memory between forwards (the mapped ones of kStream not counted).
+  std::int64_t resident_weight_bytes() const;
+  /// Bytes of the largest layer's weights in float32: what a forward materialises at a time.
+  std::int64_t layer_float32_bytes() const;
 
   /// Runs ids ([T] or [N, T], int64) through the model. Throws InputError for ids outside the
   /// vocabulary, empty input, or positions beyond max_position_embeddings (unless allowed).
@@ -85,14 +114,21 @@ class Model {
 
  private:
   Model();
+  void check_forward_memory(std::int64_t N, std::int64_t past, std::int64_t T,
+                            const ForwardOptions& options) const;
   ModelConfig config_;
   std::filesystem::path directory_;
   torch::Device device_ = torch::kCPU;
   std::string stored_dtype_;
+  WeightsMode weights_mode_ = WeightsMode::kResident;
   std::unique_ptr<ModelWeights> weights_;
 };
 
-/// Sets libtorch's intra-op thread count; 0 = all cores. Returns the count in effect.
+/// Sets libtorch's intra-op thread count; 0 = the SENTLENS_THREADS environment variable when set,
+/// else every core this process may run on. Returns the count in effect.
 int set_threads(int threads);
+
+/// Cores this process may run on (its CPU affinity), at least 1.
+int available_cores();
 
 }  // namespace sentlens

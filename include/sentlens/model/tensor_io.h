@@ -9,6 +9,9 @@
 
 namespace sentlens {
 
+/// The libtorch dtype of a safetensors dtype.
+torch::ScalarType torch_dtype(DType dtype);
+
 /// A stored tensor as a CPU tensor: floating types become float32, integer types int64.
 torch::Tensor read_tensor(const SafetensorsFile& file, const std::string& name);
 

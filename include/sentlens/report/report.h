@@ -4,6 +4,8 @@
 // file://). Torch-free: part of sentlens_core.
 #pragma once
 
+#include "sentlens/io/atomic_file.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -147,8 +149,5 @@ std::string render_html_report(const ReportData& data);
 /// Writes the report atomically (temporary file + rename); returns its size in bytes. Throws
 /// IoError naming the file.
 std::uintmax_t write_html_report(const ReportData& data, const std::filesystem::path& path);
-
-/// Writes `text` to `path` atomically (temporary file + rename); throws IoError naming the file.
-void write_text_atomically(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace sentlens

@@ -2,6 +2,8 @@
 // the suppression matrix, and write it (golden layout) and the thought-anchors.com export.
 #pragma once
 
+#include "sentlens/model/model.h"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,9 +23,10 @@ struct SuppressionJob {
   std::vector<std::int64_t> ids;      // ... the model input given directly
   std::vector<TokenRange> sentences;  // with the token ranges of its sentences
   SuppressionOptions options;
-  int threads = 0;             // 0 = all cores
-  std::string device = "cpu";  // torch device string: "cpu", "cuda", "cuda:1"
-  std::filesystem::path out;   // optional: `kl_matrix` F64 [S, S], `token_kl` F64 [S, T]
+  int threads = 0;                           // 0 = all cores
+  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
+  std::string device = "cpu";                // torch device string: "cpu", "cuda", "cuda:1"
+  std::filesystem::path out;  // optional: `kl_matrix` F64 [S, S], `token_kl` F64 [S, T]
   std::filesystem::path thought_anchors_json;  // optional: step_importance_supp.json layout
 };
 

@@ -4,12 +4,18 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace sentlens {
 
-/// Bytes of physical memory of this machine (sysconf), or 0 when the system does not say.
+/// Bytes of memory this process may plan for: physical memory (sysconf), lowered to a cgroup v2
+/// limit (/sys/fs/cgroup/memory.max) and to SENTLENS_MEMORY_LIMIT (bytes, or with K/M/G) when
+/// set; 0 when the system does not say.
 std::uint64_t physical_memory_bytes();
+
+/// "3.2 GiB", "512.0 MiB", "12 KiB": a byte count for messages.
+std::string human_bytes(double bytes);
 
 /// Throws LimitError "WHAT needs about X GiB, more than the Y GiB LIMIT_NAME" when `bytes` exceeds
 /// `limit_bytes`. `bytes` is a double so that estimates of absurd inputs cannot overflow.

@@ -3,6 +3,8 @@
 // and broadcasting sentences, token roles, sinks, optional suppression — and the trace file.
 #pragma once
 
+#include "sentlens/model/model.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -15,6 +17,7 @@
 #include "sentlens/analysis/sinks.h"
 #include "sentlens/analysis/token_rhythm.h"
 #include "sentlens/suppression/suppression.h"
+#include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/trace/trace.h"
 
 namespace sentlens {
@@ -36,9 +39,10 @@ struct AnalyzeJob {
   bool suppress = false;  // also compute the suppression matrix (1 + S forwards, batched)
   SuppressionOptions suppression;
   std::string device = "cpu";
-  int threads = 0;               // intra-op threads; 0 = all cores
-  std::filesystem::path out;     // trace file to write (empty = none)
-  std::filesystem::path report;  // self-contained HTML report to write (empty = none)
+  int threads = 0;                           // intra-op threads; 0 = all cores
+  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
+  std::filesystem::path out;                 // trace file to write (empty = none)
+  std::filesystem::path report;              // self-contained HTML report to write (empty = none)
   std::function<void(const std::string&)> on_progress;  // progress lines (e.g. to stderr)
 };
 
@@ -70,6 +74,12 @@ struct AnalyzeResult {
 /// that the trace cannot support (e.g. fewer sentences than proximity_ignore + 1) is skipped with a
 /// warning in the result instead.
 AnalyzeResult run_analyze_job(const AnalyzeJob& job);
+
+/// run_analyze_job with the model and tokenizer already loaded (job.model_dir, device, threads and
+/// weights are not used): many texts, one load. `analyses` false stops after the capture pass
+/// (and the suppression, when asked), as `sentlens trace` does.
+AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const AnalyzeJob& job,
+                           bool analyses = true);
 
 /// The receiver-head, token-role and sink analyses of a trace (what run_analyze_job does after the
 /// forward pass; also usable on a trace read from a file). Fills receivers, broadcasting, roles,
