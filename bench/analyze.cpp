@@ -21,12 +21,14 @@
 #include "random_checkpoint.h"
 #include "sentlens/model/model.h"
 #include "sentlens/tokenizer/tokenizer.h"
+#include "sentlens/util/openmp.h"
 #include "sentlens/workflow/analyze.h"
 #include "util/seconds.h"
 
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+  sentlens::ensure_passive_openmp_wait(argv);  // as the CLI (sentlens/util/openmp.h)
   std::int64_t tokens = 2000;
   int threads = 0;
   int repeats = 2;

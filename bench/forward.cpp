@@ -14,7 +14,7 @@
 // seconds, minor page faults and the peak RSS reached during it (VmHWM reset before each run).
 //
 // usage: sentlens_bench_forward [--tokens 512,1024,2048,4096] [--models qwen0.5b,llama12]
-//                               [--threads 2] [--repeats 3] [--skip eager-attn,...]
+//                               [--threads 2] [--repeats 3] [--warmup 1] [--skip eager-attn,...]
 //                               [--work DIR] [--shared DIR]
 #include <sys/resource.h>
 
@@ -40,6 +40,7 @@
 #include "sentlens/capture/trace_capture.h"
 #include "sentlens/model/model.h"
 #include "sentlens/tokenizer/tokenizer.h"
+#include "sentlens/util/openmp.h"
 
 namespace fs = std::filesystem;
 
@@ -104,7 +105,10 @@ struct WeightsView {
 // qkv bias, o, mlp norm, gate_up, down — absent tensors skipped), final norm, lm_head unless tied.
 WeightsView view_weights(const sentlens::Model& model) {
   const auto& config = model.config();
-  const auto parameters = model.parameters();
+  // Float32 copies: the baselines compute in float32 with weights converted once (the model keeps
+  // its weights in the checkpoint's dtype and converts a layer per forward, which (c) includes).
+  std::vector<torch::Tensor> parameters;
+  for (const auto& tensor : model.parameters()) parameters.push_back(tensor.to(torch::kFloat32));
   std::size_t next = 0;
   WeightsView view;
   view.embedding = parameters[next++];
@@ -187,7 +191,7 @@ torch::Tensor eager_forward(const sentlens::Model& model, const WeightsView& w,
 }
 
 // (a): the matmuls Model::forward runs, with its block policy (256 rows, fewer when one [H, rows,
-// keys] block would exceed 32 MiB) and its MLP chunks of 1024 rows, into preallocated outputs.
+// keys] block would exceed 32 MiB) and its MLP chunks, into preallocated outputs.
 class GemmLimit {
  public:
   GemmLimit(const sentlens::Model& model, const WeightsView& w, std::int64_t T)
@@ -203,9 +207,11 @@ class GemmLimit {
     context_ = torch::empty({KVH, (H / KVH) * 256, Dh});
     merged_ = torch::randn({T, H * Dh});
     out_ = torch::empty({T, D});
-    const auto rows = std::min<std::int64_t>(T, 1024);
-    gate_up_ =
-        torch::empty({rows, c.intermediate_size * (c.mlp == sentlens::MlpKind::kSwiGlu ? 2 : 1)});
+    const auto columns = c.intermediate_size * (c.mlp == sentlens::MlpKind::kSwiGlu ? 2 : 1);
+    // The forward's MLP chunks (src/model/forward.cpp: [rows, 2·I] within 16 MiB, 64..1024 rows).
+    mlp_rows_ = std::clamp<std::int64_t>((std::int64_t{16} << 20) / (4 * columns), 64, 1024);
+    const auto rows = std::min<std::int64_t>(T, mlp_rows_);
+    gate_up_ = torch::empty({rows, columns});
     activated_ = torch::randn({rows, c.intermediate_size});
   }
 
@@ -225,8 +231,8 @@ class GemmLimit {
         at::bmm_out(context, scores, values_.narrow(1, 0, keys));
       }
       at::mm_out(out_, merged_, layer.o.t());
-      for (std::int64_t row = 0; row < T_; row += 1024) {
-        const auto rows = std::min<std::int64_t>(1024, T_ - row);
+      for (std::int64_t row = 0; row < T_; row += mlp_rows_) {
+        const auto rows = std::min<std::int64_t>(mlp_rows_, T_ - row);
         auto gate_up = gate_up_.narrow(0, 0, rows), out = out_.narrow(0, row, rows);
         at::mm_out(gate_up, x_.narrow(0, row, rows), layer.gate_up.t());
         at::mm_out(out, activated_.narrow(0, 0, rows), layer.down.t());
@@ -249,6 +255,7 @@ class GemmLimit {
   const sentlens::Model& model_;
   const WeightsView& w_;
   std::int64_t T_;
+  std::int64_t mlp_rows_ = 1024;
   torch::Tensor x_, qkv_, q_, keys_, values_, scores_, context_, merged_, out_, gate_up_,
       activated_;
 };
@@ -282,10 +289,12 @@ void print_line(const std::string& label, std::vector<Sample> samples, double re
 }  // namespace
 
 int main(int argc, char** argv) {
+  sentlens::ensure_passive_openmp_wait(argv);  // as the CLI (sentlens/util/openmp.h)
   std::vector<std::int64_t> token_counts = {512, 1024, 2048, 4096};
   std::vector<std::string> models = {"qwen0.5b", "llama12"};
   std::set<std::string> skip;
   int threads = 2, repeats = 3;
+  bool warmup = true;  // one uncounted run of each variant first
   fs::path work = fs::temp_directory_path() / "sentlens-bench-forward";
   fs::path shared = std::getenv("SENTLENS_SHARED") != nullptr
                         ? fs::path(std::getenv("SENTLENS_SHARED"))
@@ -301,6 +310,8 @@ int main(int argc, char** argv) {
       threads = std::stoi(value);
     } else if (key == "--repeats") {
       repeats = std::max(1, std::stoi(value));
+    } else if (key == "--warmup") {
+      warmup = value != "0";
     } else if (key == "--skip") {
       for (const auto& item : split_list(value)) skip.insert(item);
     } else if (key == "--work") {
@@ -336,9 +347,15 @@ int main(int argc, char** argv) {
       fmt::print("{}: {} parameters, {} threads\n", name, model.parameter_count(),
                  torch::get_num_threads());
       for (const auto requested : token_counts) {
-        // The bench text tokenized by the checkpoint's tokenizer, cut to exactly T tokens.
-        const std::string text = sentlens::bench::make_bench_text(tokenizer_dir, requested);
+        // The bench text tokenized by the checkpoint's tokenizer, cut where token T starts (the
+        // cut text can tokenize to a token more or less at its end: T is printed as measured).
+        std::string text = sentlens::bench::make_bench_text(tokenizer_dir, requested);
         sentlens::TraceParameters parameters;
+        const auto full = tokenizer->encode(text);
+        if (static_cast<std::int64_t>(full.size()) > requested) {
+          text.resize(static_cast<std::size_t>(
+              full.tokens[static_cast<std::size_t>(requested)].byte_start));
+        }
         const auto aligned = sentlens::align_text(*tokenizer, text, parameters);
         auto ids = torch::tensor(aligned.encoding.ids());
         const std::int64_t T = ids.size(0);
@@ -370,7 +387,7 @@ int main(int argc, char** argv) {
             {"(d) capture", "capture"}};
         std::map<std::string, std::vector<Sample>> samples;
         for (const auto& [label, key] : order) {
-          if (skip.count(key) == 0) variants[label]();  // warm-up, not counted
+          if (warmup && skip.count(key) == 0) variants[label]();  // warm-up, not counted
         }
         for (int r = 0; r < repeats; ++r) {
           for (const auto& [label, key] : order) {

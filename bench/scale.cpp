@@ -27,6 +27,7 @@
 #include "bench_text.h"
 #include "random_checkpoint.h"
 #include "sentlens/model/model.h"
+#include "sentlens/util/openmp.h"
 #include "sentlens/workflow/analyze.h"
 
 namespace fs = std::filesystem;
@@ -80,6 +81,7 @@ int run_one(const fs::path& model_dir, const fs::path& text_file, const std::str
 }  // namespace
 
 int main(int argc, char** argv) {
+  sentlens::ensure_passive_openmp_wait(argv);  // as the CLI (sentlens/util/openmp.h)
   std::vector<std::string> models = {"1.5b", "8b"};
   std::vector<std::string> modes = {"resident", "stream"};
   std::int64_t tokens = 4096;

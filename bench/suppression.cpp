@@ -16,6 +16,7 @@
 #include "sentlens/model/model.h"
 #include "sentlens/model/tensor_io.h"
 #include "sentlens/suppression/suppression.h"
+#include "sentlens/util/openmp.h"
 
 namespace {
 
@@ -55,6 +56,7 @@ std::filesystem::path write_checkpoint(const std::filesystem::path& folder) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  sentlens::ensure_passive_openmp_wait(argv);  // as the CLI (sentlens/util/openmp.h)
   std::int64_t tokens = 1024, sentence_count = 40;
   int threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {

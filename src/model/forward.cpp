@@ -1,5 +1,6 @@
 // The forward pass: one implementation for every family, with attention computed per layer in
 // blocks of query rows and handed to editors and observers (see hooks.h for the contract).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -53,21 +54,27 @@ torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const to
   return linear(activated, layer.down_weight, layer.down_bias);
 }
 
-// Token rows per MLP chunk. The MLP's intermediates ([rows, 2·I] and two [rows, I]) are the
-// largest temporaries of a long forward (8192 tokens of Qwen2.5-0.5B: 0.6 GiB), so longer inputs
-// run it in chunks of this many rows (40 MB there); rows are independent and GEMMs of 1024 rows
-// run at full speed. Inputs of at most this many rows run in one piece, as before.
-constexpr std::int64_t kMlpChunkRows = 1024;
+// Token rows per MLP chunk. The MLP's intermediates ([rows, 2·I] and [rows, I]) are the largest
+// temporaries of a forward, so the MLP runs over chunks of rows (rows are independent) whose
+// [rows, 2·I] float32 product stays within 16 MiB: glibc serves blocks under its (adaptive, at most
+// 32 MiB) mmap threshold from its heap and reuses them, where a larger block is a fresh mapping,
+// page-faulted in for every layer (Qwen2.5-0.5B at 1,024 tokens: 40 MB, 240,000 faults per
+// forward). At least 64 rows and at most 1,024, where GEMMs run at full speed.
+std::int64_t mlp_chunk_rows(const ModelConfig& config) {
+  const std::int64_t product_columns =
+      config.intermediate_size * (config.mlp == MlpKind::kSwiGlu ? 2 : 1);
+  return std::clamp<std::int64_t>((std::int64_t{16} << 20) / (4 * product_columns), 64, 1024);
+}
 
 torch::Tensor chunked_mlp(const ModelConfig& config, const LayerWeights& layer,
                           const torch::Tensor& x, bool grad) {
   const std::int64_t rows = x.numel() / x.size(-1);
-  if (rows <= kMlpChunkRows) return mlp(config, layer, x, grad);
+  const std::int64_t chunk = mlp_chunk_rows(config);
+  if (rows <= chunk) return mlp(config, layer, x, grad);
   const auto flat = x.reshape({rows, x.size(-1)});
   std::vector<torch::Tensor> parts;
-  for (std::int64_t row = 0; row < rows; row += kMlpChunkRows) {
-    parts.push_back(
-        mlp(config, layer, flat.narrow(0, row, std::min(kMlpChunkRows, rows - row)), grad));
+  for (std::int64_t row = 0; row < rows; row += chunk) {
+    parts.push_back(mlp(config, layer, flat.narrow(0, row, std::min(chunk, rows - row)), grad));
   }
   return torch::cat(parts).view(x.sizes());
 }
@@ -313,7 +320,7 @@ double estimate_forward_bytes(const ModelConfig& config, const ModelWeights& wei
       static_cast<double>(std::max<std::int64_t>(1, std::min(options.block_size, T)));
   const double layers_kept =
       options.cache != nullptr ? static_cast<double>(config.num_layers) : 1.0;
-  const double mlp_rows = std::min(n * t, static_cast<double>(kMlpChunkRows));
+  const double mlp_rows = std::min(n * t, static_cast<double>(mlp_chunk_rows(config)));
   double floats = n * t * 6.0 * config.hidden_size + mlp_rows * 3.0 * config.intermediate_size;
   floats += layers_kept * 2.0 * n * keys * config.num_kv_heads * config.head_dim;
   floats += 2.0 * n * config.num_heads * block * keys;

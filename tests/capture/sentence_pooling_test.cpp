@@ -201,7 +201,11 @@ TEST(SentencePooling, ToyQwen2MatchesOriginalSentenceMatrices) {
   const double error = max_abs_diff(as_double(pooling.result().values),
                                     as_double(oracle->read_f32("sentence_matrices_0")));
   std::printf("    toy qwen2 streamed vs original sentence matrices: max |error| %.3g\n", error);
-  EXPECT_LE(error, 1e-6);
+  // Each cell is a mean of attention probabilities, and each probability is within the golden
+  // attention tolerance (1e-5, golden/README) of the original's: so is their mean, on any BLAS.
+  // (A tighter bound held on one machine's sgemm rounding only; see issue "tests must not depend
+  // on BLAS rounding".)
+  EXPECT_LE(error, 1e-5);
 }
 
 }  // namespace
