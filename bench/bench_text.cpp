@@ -1,6 +1,8 @@
 // The benchmarks' long text.
 #include "bench_text.h"
 
+#include <sstream>
+
 #include "sentlens/tokenizer/tokenizer.h"
 
 namespace sentlens::bench {
@@ -23,6 +25,16 @@ std::string make_bench_text(const std::filesystem::path& tokenizer_dir, std::int
     if (static_cast<std::int64_t>(tokenizer->encode(text).size()) >= tokens) break;
   }
   return text + "\n</think> The answer is 42.";
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
 }
 
 }  // namespace sentlens::bench

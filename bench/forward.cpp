@@ -260,16 +260,6 @@ class GemmLimit {
       activated_;
 };
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 void print_line(const std::string& label, std::vector<Sample> samples, double reference_wall,
                 const std::string& reference_name) {
   std::sort(samples.begin(), samples.end(),
@@ -303,9 +293,10 @@ int main(int argc, char** argv) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--tokens") {
       token_counts.clear();
-      for (const auto& item : split_list(value)) token_counts.push_back(std::stoll(item));
+      for (const auto& item : sentlens::bench::split_list(value))
+        token_counts.push_back(std::stoll(item));
     } else if (key == "--models") {
-      models = split_list(value);
+      models = sentlens::bench::split_list(value);
     } else if (key == "--threads") {
       threads = std::stoi(value);
     } else if (key == "--repeats") {
@@ -313,7 +304,7 @@ int main(int argc, char** argv) {
     } else if (key == "--warmup") {
       warmup = value != "0";
     } else if (key == "--skip") {
-      for (const auto& item : split_list(value)) skip.insert(item);
+      for (const auto& item : sentlens::bench::split_list(value)) skip.insert(item);
     } else if (key == "--work") {
       work = value;
     } else if (key == "--shared") {

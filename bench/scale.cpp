@@ -34,16 +34,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 sentlens::bench::CheckpointShape shape_named(const std::string& name) {
   if (name == "1.5b") return sentlens::bench::r1_distill_qwen_1_5b_shape();
   if (name == "8b") return sentlens::bench::r1_distill_llama_8b_shape();
@@ -93,8 +83,8 @@ int main(int argc, char** argv) {
   std::string child_model, child_text, child_mode;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--models") models = split_list(value);
-    if (key == "--modes") modes = split_list(value);
+    if (key == "--models") models = sentlens::bench::split_list(value);
+    if (key == "--modes") modes = sentlens::bench::split_list(value);
     if (key == "--tokens") tokens = std::stoll(value);
     if (key == "--threads") threads = std::stoi(value);
     if (key == "--work") work = value;

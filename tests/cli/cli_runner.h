@@ -4,8 +4,11 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 
@@ -42,6 +45,16 @@ inline CliResult run_cli(const std::string& arguments) {
   }
   result.err = read_text_file(err_path);
   return result;
+}
+
+/// A safetensors file with the given header text and `data_bytes` zero bytes after it.
+inline std::vector<char> safetensors_bytes(const std::string& header, std::size_t data_bytes) {
+  std::string bytes(8, '\0');
+  const std::uint64_t size = header.size();
+  std::memcpy(bytes.data(), &size, 8);
+  bytes += header;
+  bytes.append(data_bytes, '\0');
+  return {bytes.begin(), bytes.end()};
 }
 
 /// Quotes a path or string for the shell.

@@ -22,21 +22,12 @@ namespace {
 
 using testing::quoted;
 using testing::run_cli;
+using testing::safetensors_bytes;
 using testing::shared_dir;
 using testing::TempDir;
 using testing::write_binary_file;
 using testing::write_text_file;
 namespace fs = std::filesystem;
-
-// A safetensors file with the given header text and `data_bytes` zero bytes after it.
-std::vector<char> safetensors_bytes(const std::string& header, std::size_t data_bytes) {
-  std::string bytes(8, '\0');
-  const std::uint64_t size = header.size();
-  std::memcpy(bytes.data(), &size, 8);
-  bytes += header;
-  bytes.append(data_bytes, '\0');
-  return {bytes.begin(), bytes.end()};
-}
 
 // Copies every tensor and the metadata of `from` to `to`, leaving out `drop` and replacing the
 // metadata keys of `metadata`; `edit` may change a tensor's shape and values on the way (F32 and

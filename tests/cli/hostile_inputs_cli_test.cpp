@@ -24,6 +24,7 @@ namespace {
 
 using testing::quoted;
 using testing::run_cli;
+using testing::safetensors_bytes;
 using testing::shared_dir;
 using testing::TempDir;
 using testing::write_binary_file;
@@ -63,15 +64,6 @@ void expect_error(const testing::CliResult& result, int code, const std::string&
 std::string nested_array(int depth) {
   return std::string(static_cast<std::size_t>(depth), '[') + "1" +
          std::string(static_cast<std::size_t>(depth), ']');
-}
-
-std::vector<char> safetensors_bytes(const std::string& header, std::size_t data_bytes) {
-  std::string bytes(8, '\0');
-  const std::uint64_t size = header.size();
-  std::memcpy(bytes.data(), &size, 8);
-  bytes += header;
-  bytes.append(data_bytes, '\0');
-  return {bytes.begin(), bytes.end()};
 }
 
 class HostileInputs : public ::testing::Test {
