@@ -207,7 +207,7 @@ class GemmLimit {
     context_ = torch::empty({KVH, (H / KVH) * 256, Dh});
     merged_ = torch::randn({T, H * Dh});
     out_ = torch::empty({T, D});
-    const auto columns = c.intermediate_size * (c.mlp == sentlens::MlpKind::kSwiGlu ? 2 : 1);
+    const auto columns = c.intermediate_size * (c.mlp == sentlens::MlpKind::kGated ? 2 : 1);
     // The forward's MLP chunks (src/model/forward.cpp: [rows, 2·I] within 16 MiB, 64..1024 rows).
     mlp_rows_ = std::clamp<std::int64_t>((std::int64_t{16} << 20) / (4 * columns), 64, 1024);
     const auto rows = std::min<std::int64_t>(T, mlp_rows_);
@@ -244,7 +244,7 @@ class GemmLimit {
   double flops() const {
     const auto& c = model_.config();
     const double D = c.hidden_size, H = c.num_heads, KVH = c.num_kv_heads, Dh = c.head_dim;
-    const double I = c.intermediate_size * (c.mlp == sentlens::MlpKind::kSwiGlu ? 3 : 2);
+    const double I = c.intermediate_size * (c.mlp == sentlens::MlpKind::kGated ? 3 : 2);
     const double T = static_cast<double>(T_);
     const double linear = T * (D * (H + 2 * KVH) * Dh + H * Dh * D + I * D);
     const double attention = 2 * H * Dh * T * (T + 1) / 2;

@@ -19,38 +19,48 @@ Trace read_rhythm_trace(const std::filesystem::path& path) {
 }
 }  // namespace
 
-TokensReport run_tokens_job(const TokensJob& job) {
-  const Trace trace = read_rhythm_trace(job.trace);
+TokensReport tokens_report(std::string source, std::vector<std::string> texts,
+                           const TokenRhythm& rhythm, const TokensJob& job) {
   TokensReport report;
-  report.source = job.trace.string();
-  report.token_texts = token_texts(trace);
-  report.rhythm_options = trace.rhythm.options;
+  report.source = std::move(source);
+  report.token_texts = std::move(texts);
+  report.rhythm_options = rhythm.options;
   TokenRoleOptions options = job.options;
-  if (job.middle_third) options.classes.layers = middle_third_layers(trace.num_layers);
+  if (job.middle_third) options.classes.layers = middle_third_layers(rhythm.num_layers);
   report.layers = options.classes.layers;
   if (report.layers.empty()) {
-    report.layers.resize(static_cast<std::size_t>(trace.num_layers));
+    report.layers.resize(static_cast<std::size_t>(rhythm.num_layers));
     std::iota(report.layers.begin(), report.layers.end(), 0);
   }
   for (const auto& [layer, head] : options.receivers) {
-    SENTLENS_CHECK(layer < trace.num_layers && head < trace.num_heads, InputError,
+    SENTLENS_CHECK(layer < rhythm.num_layers && head < rhythm.num_heads, InputError,
                    "receiver head {}:{} is outside the trace ({} layers x {} heads)", layer, head,
-                   trace.num_layers, trace.num_heads);
+                   rhythm.num_layers, rhythm.num_heads);
   }
-  report.roles = token_roles(trace.rhythm, options);
+  report.roles = token_roles(rhythm, options);
   return report;
+}
+
+SinksReport sinks_report(std::string source, std::vector<std::string> texts,
+                         const TokenRhythm& rhythm, const SinkOptions& options) {
+  SinksReport report;
+  report.source = std::move(source);
+  report.token_texts = std::move(texts);
+  report.num_layers = rhythm.num_layers;
+  report.num_heads = rhythm.num_heads;
+  report.sinks = find_sinks(rhythm.key_attention, rhythm.num_layers, rhythm.num_heads,
+                            report.token_texts, options);
+  return report;
+}
+
+TokensReport run_tokens_job(const TokensJob& job) {
+  const Trace trace = read_rhythm_trace(job.trace);
+  return tokens_report(job.trace.string(), token_texts(trace), trace.rhythm, job);
 }
 
 SinksReport run_sinks_job(const SinksJob& job) {
   const Trace trace = read_rhythm_trace(job.trace);
-  SinksReport report;
-  report.source = job.trace.string();
-  report.token_texts = token_texts(trace);
-  report.num_layers = trace.num_layers;
-  report.num_heads = trace.num_heads;
-  report.sinks = find_sinks(trace.rhythm.key_attention, trace.num_layers, trace.num_heads,
-                            report.token_texts, job.options);
-  return report;
+  return sinks_report(job.trace.string(), token_texts(trace), trace.rhythm, job.options);
 }
 
 }  // namespace sentlens

@@ -32,6 +32,10 @@ bool ActCalibrator::edits_layer(std::int64_t layer) const {
                      [layer](const HeadRef& head) { return head.first == layer; });
 }
 
+bool ActCalibrator::needs_whole_layer(std::int64_t layer) const {
+  return edits_layer(layer);
+}
+
 void ActCalibrator::edit_probs(const AttentionBlock& block, torch::Tensor& probs) {
   const std::int64_t t_count = block.key_count;
   const bool quirks = options_.reference_quirks;
@@ -121,7 +125,7 @@ double mean_negative_log_likelihood(const torch::Tensor& logits,
 }
 
 CalibrationReport calibrate_text(const Model& model, const std::vector<std::int64_t>& ids,
-                                 const ActOptions& options) {
+                                 const ActOptions& options, bool allow_longer) {
   const auto t_count = static_cast<std::int64_t>(ids.size());
   SENTLENS_CHECK(t_count >= 2, InputError, "calibration needs at least 2 tokens, got {}", t_count);
   for (const auto& [layer, head] : options.heads) {
@@ -133,7 +137,7 @@ CalibrationReport calibrate_text(const Model& model, const std::vector<std::int6
   torch::NoGradGuard no_grad;
   const torch::Tensor input = torch::tensor(ids, torch::kInt64).to(model.device());
   ForwardOptions plain;
-  plain.block_size = t_count;  // ACT's c_j needs every row of a layer at once
+  plain.allow_longer = allow_longer;  // ACT's editor asks for each edited layer's rows at once
   CalibrationReport report;
   report.tokens = t_count;
   report.ids = ids;
@@ -204,7 +208,7 @@ CalibrationReport run_calibration_job(const CalibrationJob& job) {
   const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads, job.weights});
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
   const Encoding encoding = tokenizer->encode(job.text, EncodeOptions{job.add_bos});
-  return calibrate_text(model, encoding.ids(), job.act);
+  return calibrate_text(model, encoding.ids(), job.act, job.allow_longer);
 }
 
 }  // namespace sentlens

@@ -35,6 +35,7 @@ void register_calibrate_command(CLI::App& app) {
   add_no_bos_flag(*command, arguments->no_bos);
   add_threads_option(*command, arguments->job.threads);
   add_weights_option(*command, arguments->job.weights);
+  add_allow_longer_flag(*command, arguments->job.allow_longer);
   add_device_option(*command, arguments->job.device);
   command->add_option("--out", arguments->out,
                       "Write the calibration (sinks and c_j per head, per-token NLL) to this "
@@ -60,6 +61,7 @@ void register_calibrate_command(CLI::App& app) {
                                   {"profile", arguments->profile},
                                   {"beta", job.act.beta},
                                   {"threshold", job.act.threshold},
+                                  {"heads_source", "--heads as given (no head search)"},
                                   {"nll_plain", report.nll_plain},
                                   {"nll_calibrated", report.nll_calibrated},
                                   {"perplexity_plain", report.perplexity_plain},
@@ -78,6 +80,9 @@ void register_calibrate_command(CLI::App& app) {
     fmt::print("{} tokens: perplexity {:.4f} -> {:.4f} calibrated ({:+.4f} nats/token)\n",
                report.tokens, report.perplexity_plain, report.perplexity_calibrated,
                report.nll_calibrated - report.nll_plain);
+    fmt::print(
+        "heads calibrated: the --heads given (ACT itself calibrates a list it searched "
+        "offline on calibration data; sentlens does not search)\n");
     for (const ActHeadSinks& s : report.sinks)
       fmt::print("  {}:{} sinks [{}], calibrated [{}]\n", s.layer, s.head, fmt::join(s.sinks, ", "),
                  fmt::join(s.calibrated, ", "));

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "cli/suggestions.h"
 #include "sentlens/error.h"
 #include "sentlens/io/atomic_file.h"
 #include "sentlens/log.h"
@@ -106,6 +107,10 @@ int main(int argc, char** argv) {
   sentlens::cli::register_report_command(app);
   sentlens::cli::register_export_ta_command(app);
 
+  if (const auto unknown = sentlens::cli::unknown_argument_message(app, argc, argv)) {
+    fmt::print(stderr, "sentlens: {}\n", *unknown);
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/attention_input_options.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "sentlens/analysis/token_jobs.h"
@@ -13,11 +14,13 @@ void register_sinks_command(CLI::App& app) {
       app.add_subcommand("sinks", "Attention sinks per head: first-token, punctuation, hidden");
   struct Arguments {
     SinksJob job;
+    AttentionInputArguments attention;
     std::string trace;
     bool json = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  command->add_option("trace", arguments->trace, "Trace file (sentlens trace)")->required();
+  auto* trace = command->add_option("trace", arguments->trace, "Trace file (sentlens trace)");
+  add_attention_input_options(*command, arguments->attention, trace);
   command->add_option("--threshold", arguments->job.options.threshold, "τ on ACT's c_j")
       ->capture_default_str();
   add_json_flag(*command, arguments->json);
@@ -25,7 +28,10 @@ void register_sinks_command(CLI::App& app) {
   command->callback([arguments] {
     SinksJob job = arguments->job;
     job.trace = arguments->trace;
-    const SinksReport report = run_sinks_job(job);
+    require_trace_or_attention(arguments->trace, arguments->attention);
+    const SinksReport report =
+        arguments->trace.empty() ? run_sinks_on_attention(arguments->attention.input(), job.options)
+                                 : run_sinks_job(job);
     if (arguments->json) {
       nlohmann::ordered_json json;
       json["trace"] = report.source;

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/attention_input_options.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/json_values.h"
@@ -37,13 +38,36 @@ void register_tokens_command(CLI::App& app) {
       "tokens", "Token rhythm of a trace: WAAD, FAI, preplan and anchor tokens, credit weights");
   struct Arguments {
     TokensJob job;
+    AttentionInputArguments attention;
+    TokenRhythmOptions rhythm;  // of an --attention map (a trace records its own)
     std::string trace, layers, receivers;
     std::int64_t top = 10;
     bool json = false;
   };
   auto arguments = std::make_shared<Arguments>();
   auto& options = arguments->job.options;
-  command->add_option("trace", arguments->trace, "Trace file (sentlens trace)")->required();
+  auto* trace = command->add_option("trace", arguments->trace, "Trace file (sentlens trace)");
+  add_attention_input_options(*command, arguments->attention, trace);
+  auto& rhythm = arguments->rhythm;
+  for (auto* option :
+       {command
+            ->add_option("--response-token", rhythm.response_start,
+                         "With --attention: the first response token (prompt length)")
+            ->capture_default_str()
+            ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40)),
+        command->add_option("--window", rhythm.window, "With --attention: WAAD window W")
+            ->capture_default_str()
+            ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40)),
+        command->add_option("--horizon-lo", rhythm.horizon_lo, "With --attention: FAI H_lo")
+            ->capture_default_str()
+            ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40)),
+        command
+            ->add_option("--horizon-hi", rhythm.horizon_hi,
+                         "With --attention: FAI H_hi; -1 = to the end of the text")
+            ->capture_default_str()
+            ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40))}) {
+    option->needs(arguments->attention.attention_option);
+  }
   command->add_option("--top", arguments->top, "Preplan and anchor tokens listed")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
@@ -79,7 +103,11 @@ void register_tokens_command(CLI::App& app) {
           parse_index_set(arguments->layers, std::int64_t{1} << 30, "--layers");
     if (!arguments->receivers.empty())
       job.options.receivers = parse_head_list(arguments->receivers, "--receivers");
-    const TokensReport report = run_tokens_job(job);
+    require_trace_or_attention(arguments->trace, arguments->attention);
+    const TokensReport report =
+        arguments->trace.empty()
+            ? run_tokens_on_attention(arguments->attention.input(), arguments->rhythm, job)
+            : run_tokens_job(job);
     const TokenRoles& roles = report.roles;
     const auto r0 = static_cast<std::size_t>(roles.response_start);
     const std::vector<std::size_t> top_preplan = top_indices(roles.delta, arguments->top);

@@ -46,11 +46,48 @@ FamilyTensorNames gpt2_names(const std::string& prefix) {
 }  // namespace
 
 FamilyTensorNames family_tensor_names(const ModelConfig& config, const std::string& prefix) {
-  if (config.model_type == "gpt2") return gpt2_names(prefix);
+  const std::string& type = config.model_type;
+  if (type == "gpt2") return gpt2_names(prefix);
   FamilyTensorNames names = llama_names();
-  if (!config.qk_norm) {
+  if (config.qk_norm == QkNormKind::kNone) {
     names.q_norm.clear();
     names.k_norm.clear();
+  }
+  if (type == "gemma2" || type == "gemma3_text") {
+    // Sandwich norms: post_attention_layernorm normalises the attention output here, and the MLP
+    // has its own pre- and post-norms.
+    names.attn_out_norm_weight = "model.layers.{}.post_attention_layernorm.weight";
+    names.mlp_norm_weight = "model.layers.{}.pre_feedforward_layernorm.weight";
+    names.mlp_out_norm_weight = "model.layers.{}.post_feedforward_layernorm.weight";
+  } else if (type == "olmo2") {
+    names.attn_norm_weight.clear();
+    names.mlp_norm_weight.clear();
+    names.attn_out_norm_weight = "model.layers.{}.post_attention_layernorm.weight";
+    names.mlp_out_norm_weight = "model.layers.{}.post_feedforward_layernorm.weight";
+  } else if (type == "phi3") {
+    names.fused_qkv = "model.layers.{}.self_attn.qkv_proj";
+    names.fused_gate_up = "model.layers.{}.mlp.gate_up_proj";
+  } else if (type == "deepseek_v3") {
+    names.q_a_proj = "model.layers.{}.self_attn.q_a_proj";
+    names.q_a_norm = "model.layers.{}.self_attn.q_a_layernorm.weight";
+    names.q_b_proj = "model.layers.{}.self_attn.q_b_proj";
+    names.kv_a_proj = "model.layers.{}.self_attn.kv_a_proj_with_mqa";
+    names.kv_a_norm = "model.layers.{}.self_attn.kv_a_layernorm.weight";
+    names.kv_b_proj = "model.layers.{}.self_attn.kv_b_proj";
+    names.router_bias = "model.layers.{}.mlp.gate.e_score_correction_bias";
+    names.shared_expert = "model.layers.{}.mlp.shared_experts";
+  } else if (type == "qwen2_moe") {
+    names.shared_expert = "model.layers.{}.mlp.shared_expert";
+    names.shared_expert_gate = "model.layers.{}.mlp.shared_expert_gate.weight";
+  }
+  if (config.num_experts > 0) {
+    const bool mixtral = type == "mixtral";
+    const std::string block = mixtral ? "model.layers.{}.block_sparse_moe" : "model.layers.{}.mlp";
+    names.router = block + ".gate.weight";
+    names.expert = block + ".experts.{}";
+    names.expert_gate = mixtral ? "w1" : "gate_proj";
+    names.expert_up = mixtral ? "w3" : "up_proj";
+    names.expert_down = mixtral ? "w2" : "down_proj";
   }
   return names;
 }

@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include "model/layer_math.h"
+#include "model/mixture_of_experts.h"
 #include "model/rope.h"
 #include "model/weights.h"
 #include "sentlens/model/model.h"
@@ -19,39 +21,16 @@ namespace sentlens {
 
 namespace {
 
-torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight,
-                     const torch::Tensor& bias) {
-  return bias.defined() ? torch::nn::functional::linear(x, weight, bias)
-                        : torch::nn::functional::linear(x, weight);
-}
-
-// RMSNorm as in transformers: x / sqrt(mean(x²) + eps) · weight, in float32.
-torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
-  auto variance = x.pow(2).mean(-1, /*keepdim=*/true);
-  return weight * (x * torch::rsqrt(variance + eps));
-}
-
-torch::Tensor norm(const ModelConfig& config, const torch::Tensor& x, const torch::Tensor& weight,
-                   const torch::Tensor& bias) {
-  if (config.norm == NormKind::kLayerNorm) {
-    return torch::layer_norm(x, {x.size(-1)}, weight, bias, config.norm_eps);
-  }
-  return rms_norm(x, weight, config.norm_eps);
-}
-
-// `grad`: autograd records the forward, so the activation cannot overwrite its input.
+// The dense MLP: gated (act(gate)·up) or plain (act(up), GPT-2).
 torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const torch::Tensor& x,
                   bool grad) {
-  auto projected = linear(x, layer.gate_up_weight, layer.gate_up_bias);
-  torch::Tensor activated;
-  if (config.mlp == MlpKind::kSwiGlu) {
-    auto halves = projected.chunk(2, -1);  // gate, up
-    activated = grad ? torch::silu(halves[0]) * halves[1] : torch::silu_(halves[0]).mul_(halves[1]);
-  } else {
-    // GPT-2 gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-    activated = torch::gelu(projected, "tanh");
+  if (config.mlp == MlpKind::kGated) {
+    return gated_mlp(config.activation, x, layer.gate_up_weight, layer.down_weight,
+                     layer.gate_up_bias, layer.down_bias, grad);
   }
-  return linear(activated, layer.down_weight, layer.down_bias);
+  auto activated = activate(config.activation, project(x, layer.gate_up_weight, layer.gate_up_bias),
+                            /*in_place=*/!grad);
+  return project(activated, layer.down_weight, layer.down_bias);
 }
 
 // Token rows per MLP chunk. The MLP's intermediates ([rows, 2·I] and [rows, I]) are the largest
@@ -62,7 +41,7 @@ torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const to
 // forward). At least 64 rows and at most 1,024, where GEMMs run at full speed.
 std::int64_t mlp_chunk_rows(const ModelConfig& config) {
   const std::int64_t product_columns =
-      config.intermediate_size * (config.mlp == MlpKind::kSwiGlu ? 2 : 1);
+      config.intermediate_size * (config.mlp == MlpKind::kGated ? 2 : 1);
   return std::clamp<std::int64_t>((std::int64_t{16} << 20) / (4 * product_columns), 64, 1024);
 }
 
@@ -110,12 +89,13 @@ struct AttentionContext {
 // contiguous views of the flat buffers.
 class AttentionWorkspace {
  public:
-  AttentionWorkspace(std::int64_t N, std::int64_t H, std::int64_t Dh, std::int64_t block_rows,
-                     std::int64_t max_keys, const torch::TensorOptions& options)
+  AttentionWorkspace(std::int64_t N, std::int64_t H, std::int64_t Dqk, std::int64_t Dv,
+                     std::int64_t block_rows, std::int64_t max_keys,
+                     const torch::TensorOptions& options)
       : scores_(torch::empty({N * H * block_rows * max_keys}, options)),
         probs_(torch::empty({N * H * block_rows * max_keys}, options)),
-        queries_(torch::empty({N * H * block_rows * Dh}, options)),
-        context_(torch::empty({N * H * block_rows * Dh}, options)) {}
+        queries_(torch::empty({N * H * block_rows * Dqk}, options)),
+        context_(torch::empty({N * H * block_rows * Dv}, options)) {}
 
   torch::Tensor scores(at::IntArrayRef shape) { return view(scores_, shape); }
   torch::Tensor probs(at::IntArrayRef shape) { return view(probs_, shape); }
@@ -194,16 +174,19 @@ void dispatch_hooks(const AttentionContext& context, AttentionBlock block, torch
   }
 }
 
-// Causal (and sliding-window) self-attention of q [N, T, H, Dh] (any strides) over keys/values
-// [N, KVH, past + T, Dh] (contiguous), computed in blocks of query rows; writes the context into
-// `output` [N, T, H, Dh] (contiguous), ready for o_proj without a transpose.
+// Causal (and sliding-window) self-attention of q [N, T, H, Dh] (any strides) over keys [N, KVH,
+// past + T, Dh] and values [N, KVH, past + T, Dv] (contiguous), computed in blocks of query rows;
+// writes the context into `output` [N, T, H, Dv] (contiguous), ready for o_proj without a
+// transpose.
 void self_attention(const AttentionContext& context, AttentionWorkspace& workspace,
                     std::int64_t block_rows, const torch::Tensor& q, const torch::Tensor& keys,
                     const torch::Tensor& values, torch::Tensor& output) {
   const ModelConfig& config = context.config;
   const std::int64_t N = q.size(0), T = q.size(1), H = q.size(2), Dh = q.size(3);
+  const std::int64_t Dv = values.size(3);
   const std::int64_t KVH = config.num_kv_heads, G = config.kv_group_size();
-  const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
+  const double scale = config.attention_scale;
+  const double softcap = config.attention_softcap;
   const auto window = config.sliding_window_applies(context.layer) ? *config.sliding_window : 0;
   const std::int64_t total_keys = keys.size(2);
 
@@ -216,7 +199,7 @@ void self_attention(const AttentionContext& context, AttentionWorkspace& workspa
     // KV head are the rows of a single matmul, so K and V are never copied G times. The block's
     // queries are gathered into [N·KVH, G·rows, Dh] once; keys and values are views.
     auto k_block = keys.narrow(2, 0, key_count).view({N * KVH, key_count, Dh});
-    auto v_block = values.narrow(2, 0, key_count).view({N * KVH, key_count, Dh});
+    auto v_block = values.narrow(2, 0, key_count).view({N * KVH, key_count, Dv});
     torch::Tensor scores;
     if (context.grad) {  // out= ops record no gradient: fresh tensors
       auto queries = q.narrow(1, row, rows).transpose(1, 2).reshape({N * KVH, G * rows, Dh});
@@ -232,6 +215,10 @@ void self_attention(const AttentionContext& context, AttentionWorkspace& workspa
       scores = workspace.scores({N, H, rows, key_count});
       auto scores_3d = scores.view({N * KVH, G * rows, key_count});
       at::bmm_out(scores_3d, queries.view({N * KVH, G * rows, Dh}), k_block.transpose(1, 2));
+    }
+    if (softcap > 0) {  // Gemma 2: cap·tanh(scores / cap), after the scale, before the mask
+      scores = context.grad ? (scores / softcap).tanh() * softcap
+                            : scores.div_(softcap).tanh_().mul_(softcap);
     }
     mask_scores(workspace, scores, query_start, window);
 
@@ -251,10 +238,10 @@ void self_attention(const AttentionContext& context, AttentionWorkspace& workspa
     if (context.grad) {
       attended = torch::bmm(probs.view({N * KVH, G * rows, key_count}), v_block);
     } else {
-      attended = workspace.context({N * KVH, G * rows, Dh});
+      attended = workspace.context({N * KVH, G * rows, Dv});
       at::bmm_out(attended, probs.view({N * KVH, G * rows, key_count}), v_block);
     }
-    output.narrow(1, row, rows).copy_(attended.view({N, H, rows, Dh}).transpose(1, 2));
+    output.narrow(1, row, rows).copy_(attended.view({N, H, rows, Dv}).transpose(1, 2));
   }
 }
 
@@ -268,6 +255,13 @@ bool any_observer(const ForwardOptions& options, std::int64_t layer) {
 bool any_editor(const ForwardOptions& options, std::int64_t layer) {
   for (auto* editor : options.editors) {
     if (editor->edits_layer(layer)) return true;
+  }
+  return false;
+}
+
+bool any_editor_needs_whole_layer(const ForwardOptions& options, std::int64_t layer) {
+  for (auto* editor : options.editors) {
+    if (editor->edits_layer(layer) && editor->needs_whole_layer(layer)) return true;
   }
   return false;
 }
@@ -296,13 +290,14 @@ void check_ids(const ModelConfig& config, const std::filesystem::path& directory
   }
   const std::int64_t end = past + ids.size(1);
   if (end > config.max_position_embeddings) {
-    SENTLENS_CHECK(options.allow_longer && !config.learned_positions, InputError,
-                   "{} tokens exceed max_position_embeddings {} of {}{}", end,
-                   config.max_position_embeddings, (directory / "config.json").string(),
-                   config.learned_positions
-                       ? " (learned positions cannot be extended)"
-                       : "; allow_longer (the --allow-longer option of sentlens forward, trace, "
-                         "analyze and suppress) runs past it, with positions the model never saw");
+    SENTLENS_CHECK(
+        options.allow_longer && !config.learned_positions, InputError,
+        "{} tokens exceed max_position_embeddings {} of {}{}", end, config.max_position_embeddings,
+        (directory / "config.json").string(),
+        config.learned_positions
+            ? " (learned positions cannot be extended)"
+            : "; allow_longer (the --allow-longer option of sentlens forward, trace, "
+              "analyze, suppress and calibrate) runs past it, with positions the model never saw");
   }
 }
 
@@ -313,16 +308,15 @@ void check_ids(const ModelConfig& config, const std::filesystem::path& directory
 // T, V].
 double estimate_forward_bytes(const ModelConfig& config, const ModelWeights& weights,
                               std::int64_t N, std::int64_t past, std::int64_t T,
-                              const ForwardOptions& options) {
+                              std::int64_t block_rows, const ForwardOptions& options) {
   const double n = static_cast<double>(N), t = static_cast<double>(T);
   const double keys = static_cast<double>(past + T);
-  const double block =
-      static_cast<double>(std::max<std::int64_t>(1, std::min(options.block_size, T)));
+  const double block = static_cast<double>(std::max<std::int64_t>(1, std::min(block_rows, T)));
   const double layers_kept =
       options.cache != nullptr ? static_cast<double>(config.num_layers) : 1.0;
   const double mlp_rows = std::min(n * t, static_cast<double>(mlp_chunk_rows(config)));
   double floats = n * t * 6.0 * config.hidden_size + mlp_rows * 3.0 * config.intermediate_size;
-  floats += layers_kept * 2.0 * n * keys * config.num_kv_heads * config.head_dim;
+  floats += layers_kept * n * keys * config.num_kv_heads * (config.head_dim + config.v_head_dim);
   floats += 2.0 * n * config.num_heads * block * keys;
   if (options.compute_logits)
     floats += n * (options.last_logits_only ? 1.0 : t) * config.vocab_size;
@@ -332,30 +326,104 @@ double estimate_forward_bytes(const ModelConfig& config, const ModelWeights& wei
   return 4.0 * floats + (float32_resident ? 0.0 : static_cast<double>(weights.layer_float32_bytes));
 }
 
-// One decoder layer of the residual stream `hidden` [N, T, D], updated in place: attention with
-// its hooks, then the MLP (llama.cpp's graph builders and llama2.c's forward() read the same way).
-void decoder_layer(const ModelConfig& config, const LayerWeights& layer,
-                   const AttentionContext& context, AttentionWorkspace& workspace,
-                   std::int64_t block_rows, const torch::Tensor& cos, const torch::Tensor& sin,
-                   KVCache* cache, torch::Tensor& hidden, torch::Tensor& attended) {
-  const std::int64_t N = hidden.size(0), T = hidden.size(1);
+// Rotary embedding of the first rotary_dim dims of x [N, T, heads, Dh] (the rest pass through, as
+// Phi-3's partial rotary); cos/sin are [T, rotary_dim]. `interleaved`: DeepSeek's pairs (2i, 2i+1)
+// are de-interleaved first, as transformers does (the same permutation on q and k leaves their
+// dot products unchanged).
+torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                     bool interleaved) {
+  const std::int64_t rotary = cos.size(-1), width = x.size(-1);
+  auto part = rotary == width ? x : x.narrow(-1, 0, rotary);
+  if (interleaved) {
+    auto sizes = part.sizes().vec();
+    sizes.back() = rotary / 2;
+    sizes.push_back(2);
+    part = part.reshape(sizes).transpose(-1, -2).reshape(part.sizes());
+  }
+  auto rotated = apply_rope(part, cos.unsqueeze(1), sin.unsqueeze(1));
+  return rotary == width ? rotated
+                         : torch::cat({rotated, x.narrow(-1, rotary, width - rotary)}, -1);
+}
+
+// Queries [N, T, H, Dh], keys [N, T, KVH, Dh] and values [N, T, KVH, Dv] of one layer, rotated.
+struct Projections {
+  torch::Tensor q, k, v;
+};
+
+Projections standard_projections(const ModelConfig& config, const LayerWeights& layer,
+                                 const torch::Tensor& x, const torch::Tensor& cos,
+                                 const torch::Tensor& sin) {
+  const std::int64_t N = x.size(0), T = x.size(1);
   const std::int64_t H = config.num_heads, KVH = config.num_kv_heads, Dh = config.head_dim;
-  const std::int64_t l = context.layer;
-  auto normed = norm(config, hidden, layer.attn_norm_weight, layer.attn_norm_bias);
-  auto qkv = linear(normed, layer.qkv_weight, layer.qkv_bias);  // [N, T, (H + 2·KVH)·Dh]
+  auto qkv = project(x, layer.qkv_weight, layer.qkv_bias);  // [N, T, (H + 2·KVH)·Dh]
   auto parts = qkv.split({H * Dh, KVH * Dh, KVH * Dh}, -1);
-  auto q = parts[0].view({N, T, H, Dh});
-  auto k = parts[1].view({N, T, KVH, Dh});
-  auto v = parts[2].view({N, T, KVH, Dh});
-  if (config.qk_norm) {  // Qwen3: RMSNorm over head_dim before RoPE
+  auto q = parts[0], k = parts[1];
+  if (config.qk_norm == QkNormKind::kWholeProjection) {  // OLMo 2: before the head split
     q = rms_norm(q, layer.q_norm_weight, config.norm_eps);
     k = rms_norm(k, layer.k_norm_weight, config.norm_eps);
   }
-  if (!config.learned_positions) {  // cos/sin are [T, Dh]: broadcast over the heads
-    q = apply_rope(q, cos.unsqueeze(1), sin.unsqueeze(1));
-    k = apply_rope(k, cos.unsqueeze(1), sin.unsqueeze(1));
+  q = q.view({N, T, H, Dh});
+  k = k.view({N, T, KVH, Dh});
+  if (config.qk_norm == QkNormKind::kPerHead) {  // Qwen3, Gemma 3: over head_dim, before RoPE
+    q = rms_norm(q, layer.q_norm_weight, config.norm_eps);
+    k = rms_norm(k, layer.k_norm_weight, config.norm_eps);
   }
-  torch::Tensor keys = k.transpose(1, 2).contiguous(), values = v.transpose(1, 2).contiguous();
+  if (!config.learned_positions) {
+    q = rotate(q, cos, sin, config.rope_interleaved);
+    k = rotate(k, cos, sin, config.rope_interleaved);
+  }
+  return {q, k, parts[2].view({N, T, KVH, Dh})};
+}
+
+// DeepSeek's multi-head latent attention (DeepSeek-V2 §2.1; transformers DeepseekV3Attention):
+// q = q_b(norm(q_a(x))) split per head into [nope | rope]; kv_a(x) = [latent | k_rope], with
+// kv_b(norm(latent)) = per head [k_nope | v] and one k_rope shared by every head.
+Projections latent_projections(const ModelConfig& config, const LayerWeights& layer,
+                               const torch::Tensor& x, const torch::Tensor& cos,
+                               const torch::Tensor& sin) {
+  const std::int64_t N = x.size(0), T = x.size(1), H = config.num_heads;
+  const std::int64_t nope = config.qk_nope_head_dim, rope = config.rotary_dim;
+  const std::int64_t Dv = config.v_head_dim, kv_rank = config.kv_lora_rank;
+  constexpr double kLowRankNormEps =
+      1e-6;  // q_a/kv_a_layernorm: their default, whatever the config
+  const std::int64_t q_width = config.q_lora_rank > 0 ? config.q_lora_rank : H * config.head_dim;
+  auto parts = project(x, layer.qkv_weight).split({q_width, kv_rank, rope}, -1);
+  auto q =
+      config.q_lora_rank > 0
+          ? project(rms_norm(parts[0], layer.q_a_norm_weight, kLowRankNormEps), layer.q_b_weight)
+          : parts[0];
+  q = q.view({N, T, H, nope + rope});
+  auto kv = project(rms_norm(parts[1], layer.kv_a_norm_weight, kLowRankNormEps), layer.kv_b_weight)
+                .view({N, T, H, nope + Dv});
+  auto k_rope = rotate(parts[2].reshape({N, T, 1, rope}), cos, sin, config.rope_interleaved);
+  auto q_rope = rotate(q.narrow(-1, nope, rope).contiguous(), cos, sin, config.rope_interleaved);
+  auto queries = torch::cat({q.narrow(-1, 0, nope), q_rope}, -1);
+  auto keys = torch::cat({kv.narrow(-1, 0, nope), k_rope.expand({N, T, H, rope})}, -1);
+  return {queries, keys, kv.narrow(-1, nope, Dv)};
+}
+
+// One decoder layer of the residual stream `hidden` [N, T, D], updated in place: attention with
+// its hooks, then the MLP (llama.cpp's graph builders and llama2.c's forward() read the same way).
+// Each sublayer reads norm(hidden) (or hidden itself without input norms, OLMo 2) and adds its
+// output, normed first where the family has output norms (Gemma, OLMo 2).
+void decoder_layer(const LayerWeights& layer, const AttentionContext& context,
+                   AttentionWorkspace& workspace, std::int64_t block_rows,
+                   const RotaryTables& rotary, KVCache* cache, torch::Tensor& hidden,
+                   torch::Tensor& attended) {
+  const ModelConfig& config = context.config;
+  const std::int64_t N = hidden.size(0), T = hidden.size(1);
+  const std::int64_t l = context.layer;
+  const bool local_rope = rotary.local_cos.defined() && config.sliding_window_applies(l);
+  const auto& cos = local_rope ? rotary.local_cos : rotary.cos;
+  const auto& sin = local_rope ? rotary.local_sin : rotary.sin;
+  auto attention_in = layer.attn_norm_weight.defined()
+                          ? norm(config, hidden, layer.attn_norm_weight, layer.attn_norm_bias)
+                          : hidden;
+  const Projections projections = config.attention == AttentionKind::kLatent
+                                      ? latent_projections(config, layer, attention_in, cos, sin)
+                                      : standard_projections(config, layer, attention_in, cos, sin);
+  torch::Tensor keys = projections.k.transpose(1, 2).contiguous();
+  torch::Tensor values = projections.v.transpose(1, 2).contiguous();
   if (cache != nullptr) {
     if (l < cache->num_layers()) {
       keys = torch::cat({cache->keys(l), keys}, 2);
@@ -363,14 +431,24 @@ void decoder_layer(const ModelConfig& config, const LayerWeights& layer,
     }
     cache->set_layer(l, keys, values);
   }
-  self_attention(context, workspace, block_rows, q, keys, values, attended);
-  auto attention_out = linear(attended.view({N, T, H * Dh}), layer.o_weight, layer.o_bias);
+  self_attention(context, workspace, block_rows, projections.q, keys, values, attended);
+  auto attention_out = project(attended.view({N, T, attended.size(2) * attended.size(3)}),
+                               layer.o_weight, layer.o_bias);
+  if (layer.attn_out_norm_weight.defined()) {
+    attention_out = rms_norm(attention_out, layer.attn_out_norm_weight, config.norm_eps);
+  }
   // The residual stream is updated in place, except under autograd, whose graph keeps the
   // previous values for the norms' backward.
   hidden = context.grad ? hidden + attention_out : hidden.add_(attention_out);
-  auto mlp_out =
-      chunked_mlp(config, layer, norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias),
-                  context.grad);
+  auto mlp_in = layer.mlp_norm_weight.defined()
+                    ? norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias)
+                    : hidden;
+  auto mlp_out = config.is_moe_layer(l)
+                     ? mixture_of_experts(config, layer, l, context.past, mlp_in, context.options)
+                     : chunked_mlp(config, layer, mlp_in, context.grad);
+  if (layer.mlp_out_norm_weight.defined()) {
+    mlp_out = rms_norm(mlp_out, layer.mlp_out_norm_weight, config.norm_eps);
+  }
   hidden = context.grad ? hidden + mlp_out : hidden.add_(mlp_out);
 }
 
@@ -380,10 +458,10 @@ void decoder_layer(const ModelConfig& config, const LayerWeights& layer,
 // memory plus the pass's own peak must fit in physical memory, else a LimitError says by how much
 // and whether streaming the weights would fit.
 void Model::check_forward_memory(std::int64_t N, std::int64_t past, std::int64_t T,
-                                 const ForwardOptions& options) const {
+                                 std::int64_t block_rows, const ForwardOptions& options) const {
   const double physical = static_cast<double>(physical_memory_bytes());
   if (physical <= 0) return;
-  const double pass = estimate_forward_bytes(config_, *weights_, N, past, T, options);
+  const double pass = estimate_forward_bytes(config_, *weights_, N, past, T, block_rows, options);
   const double held = static_cast<double>(weights_->resident_bytes);
   if (pass + held <= physical) return;
   std::string advice = "; a shorter input or a smaller batch would fit";
@@ -422,25 +500,33 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
                    cache->num_sequences(), N);
   }
   const std::int64_t H = config.num_heads, Dh = config.head_dim;
-  if (device_.is_cpu()) check_forward_memory(N, past, T, options);
+  // Query rows per block: capped (rows_per_block), except in layers whose editors need them all.
+  const std::int64_t block_rows = rows_per_block(options, N, H, past + T);
+  bool whole_layers = false;
+  for (std::int64_t l = 0; l < config.num_layers; ++l) {
+    whole_layers = whole_layers || any_editor_needs_whole_layer(options, l);
+  }
+  const std::int64_t widest_block = whole_layers ? T : std::min(block_rows, T);
+  if (device_.is_cpu()) check_forward_memory(N, past, T, widest_block, options);
 
   ForwardShape shape{config.num_layers, H, N, past, T};
   for (auto* observer : options.observers) observer->begin_forward(shape);
 
   // [N, T, D], a fresh float32 tensor (the embedding rows converted from the stored dtype).
   auto hidden = torch::embedding(weights.token_embedding, ids).to(torch::kFloat32);
-  torch::Tensor cos, sin;
+  if (config.embedding_multiplier != 1.0) hidden.mul_(config.embedding_multiplier);
+  RotaryTables rotary;
   if (config.learned_positions) {
     hidden = hidden + weights.position_embedding.narrow(0, past, T);
   } else {
-    std::tie(cos, sin) = rope_tables(weights.inv_freq, past, T);
+    rotary = rotary_tables(weights.rotary, past, T);
   }
 
-  const std::int64_t block_rows = rows_per_block(options, N, H, past + T);
   const std::int64_t max_keys = past + T;
   const auto float_options = hidden.options().dtype(torch::kFloat32);
-  AttentionWorkspace workspace(N, H, Dh, std::min(block_rows, T), max_keys, float_options);
-  auto attended = torch::empty({N, T, H, Dh}, float_options);
+  const std::int64_t Dv = config.v_head_dim;
+  AttentionWorkspace workspace(N, H, Dh, Dv, widest_block, max_keys, float_options);
+  auto attended = torch::empty({N, T, H, Dv}, float_options);
   LayerMaterializer materializer(weights, device_);
   std::int64_t first_nonfinite_layer = -1;
   for (std::int64_t l = 0; l < config.num_layers; ++l) {
@@ -452,9 +538,10 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
                                    any_editor(options, l),
                                    any_editor_needs_all_keys(options, l),
                                    options.enable_grad};
-    if (options.enable_grad) attended = torch::empty({N, T, H, Dh}, float_options);
-    decoder_layer(config, materializer.layer(l), context, workspace, block_rows, cos, sin, cache,
-                  hidden, attended);
+    if (options.enable_grad) attended = torch::empty({N, T, H, Dv}, float_options);
+    const std::int64_t layer_rows = any_editor_needs_whole_layer(options, l) ? T : block_rows;
+    decoder_layer(materializer.layer(l), context, workspace, layer_rows, rotary, cache, hidden,
+                  attended);
     materializer.release(l);
     // Finite weights can still overflow float32; say where instead of returning NaN silently.
     if (first_nonfinite_layer < 0 && !torch::isfinite(hidden).all().item<bool>()) {
@@ -476,6 +563,11 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
     // needs only the last position's row.
     auto rows = options.last_logits_only ? final_hidden.narrow(1, T - 1, 1) : final_hidden;
     result.logits = lm_head_logits(weights, rows);
+    if (config.final_logit_softcap > 0) {  // Gemma: cap·tanh(logits / cap)
+      const double cap = config.final_logit_softcap;
+      result.logits = options.enable_grad ? (result.logits / cap).tanh() * cap
+                                          : result.logits.div_(cap).tanh_().mul_(cap);
+    }
     if (single) result.logits = result.logits.squeeze(0);
   }
   if (options.return_hidden) result.hidden = single ? final_hidden.squeeze(0) : final_hidden;

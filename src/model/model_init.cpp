@@ -24,11 +24,18 @@ std::string layer_name(const std::string& pattern, std::int64_t layer) {
 }
 
 void check_llama_layout(const ModelConfig& config, const std::string& what) {
+  ModelConfig plain;
   SENTLENS_CHECK(config.model_type == "llama" && config.norm == NormKind::kRmsNorm &&
-                     config.mlp == MlpKind::kSwiGlu && !config.learned_positions &&
-                     !config.qkv_bias && !config.output_proj_bias && !config.mlp_bias &&
-                     !config.qk_norm && !config.sliding_window &&
-                     config.rope_scaling == RopeScalingKind::kNone,
+                     config.mlp == MlpKind::kGated && config.activation == Activation::kSilu &&
+                     !config.learned_positions && !config.qkv_bias && !config.output_proj_bias &&
+                     !config.mlp_bias && config.qk_norm == QkNormKind::kNone &&
+                     !config.sliding_window && config.rope_scaling == RopeScalingKind::kNone &&
+                     config.input_norms && !config.output_norms && !config.norm_weight_plus_one &&
+                     config.embedding_multiplier == plain.embedding_multiplier &&
+                     config.attention_softcap == 0 && config.final_logit_softcap == 0 &&
+                     config.attention == AttentionKind::kStandard && config.num_experts == 0 &&
+                     (config.rotary_dim == 0 || config.rotary_dim == config.head_dim) &&
+                     (config.v_head_dim == 0 || config.v_head_dim == config.head_dim),
                  InputError,
                  "{}: only plain Llama models (RMSNorm, SwiGLU, RoPE without scaling, no biases, "
                  "no q/k norm, no sliding window) are supported",
@@ -98,6 +105,7 @@ Model Model::create(const ModelConfig& config, std::uint64_t seed, const LoadOpt
 
   Model model;
   model.config_ = config;
+  model.config_.fill_derived();
   model.directory_ = "<in memory>";
   model.device_ = options.device;
   model.stored_dtype_ = "F32";
@@ -116,7 +124,7 @@ Model Model::create(const ModelConfig& config, std::uint64_t seed, const LoadOpt
     layer.down_weight = normal({D, I}, output_std);
     weights->layers.push_back(std::move(layer));
   }
-  weights->inv_freq = rope_inverse_frequencies(config).to(options.device);
+  weights->rotary = rotary_frequencies(model.config_).to(options.device);
   weights->stored_dtypes = "F32";
   model.weights_ = std::move(weights);
   std::int64_t count = 0;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -184,11 +185,12 @@ class MatrixBuilder {
     return oriented.size() == 1 ? oriented[0].contiguous() : torch::cat(oriented);
   }
 
-  void build(torch::Tensor& resident_target, StreamedMatrix* streamed_target) const {
+  // Fills `slot` (resident) or records the mapped parts for it (streamed).
+  void build(torch::Tensor& slot, std::map<const torch::Tensor*, StreamedMatrix>& mapped) const {
     if (streamed_) {
-      *streamed_target = streamed();
+      mapped[&slot] = streamed();
     } else {
-      resident_target = resident();
+      slot = resident();
     }
   }
 
@@ -198,7 +200,168 @@ class MatrixBuilder {
   std::vector<StreamedMatrix::Part> parts_;
 };
 
+std::string layer_name(const std::string& pattern, std::int64_t layer, std::int64_t expert) {
+  return fmt::format(fmt::runtime(pattern), layer, expert);
+}
+
+// A norm's weight in float32; Gemma's (1 + w) norms get their 1 added here, once (the same
+// float32 value transformers computes in every forward).
+torch::Tensor norm_weight(WeightReader& reader, const ModelConfig& config, const std::string& name,
+                          std::int64_t size) {
+  auto weight = reader.required(name, {size});
+  return config.norm_weight_plus_one ? weight.add_(1.0) : weight;
+}
+
+using MappedMatrices = std::map<const torch::Tensor*, StreamedMatrix>;
+
+// Multi-head / grouped-query attention: q, k, v (separate, fused, or GPT-2's Conv1D) and o.
+void load_attention(WeightReader& reader, const ModelConfig& config, const FamilyTensorNames& names,
+                    std::int64_t l, bool streamed, LayerWeights& layer, MappedMatrices& mapped) {
+  auto name = [&](const std::string& pattern) { return layer_name(pattern, l); };
+  const std::int64_t D = config.hidden_size, H = config.num_heads, KVH = config.num_kv_heads;
+  const std::int64_t Dh = config.head_dim;
+  MatrixBuilder qkv(reader, streamed), o(reader, streamed);
+  if (!names.fused_qkv_conv1d.empty()) {
+    // GPT-2 Conv1D stores [in, out] and computes x·W + b: used as [out, in].
+    const std::string base = name(names.fused_qkv_conv1d);
+    qkv.part(base + ".weight", {D, 3 * D}, /*transposed=*/true);
+    layer.qkv_bias = reader.required(base + ".bias", {3 * D});
+  } else if (!names.fused_qkv.empty()) {
+    const std::string base = name(names.fused_qkv);
+    qkv.part(base + ".weight", {(H + 2 * KVH) * Dh, D});
+    layer.qkv_bias = bias(reader, base, config.qkv_bias, (H + 2 * KVH) * Dh);
+  } else {
+    const std::string q = name(names.q_proj), k = name(names.k_proj), v = name(names.v_proj);
+    qkv.part(q + ".weight", {H * Dh, D})
+        .part(k + ".weight", {KVH * Dh, D})
+        .part(v + ".weight", {KVH * Dh, D});
+    if (config.qkv_bias) {
+      layer.qkv_bias = torch::cat({bias(reader, q, true, H * Dh), bias(reader, k, true, KVH * Dh),
+                                   bias(reader, v, true, KVH * Dh)});
+    }
+  }
+  const std::string o_name = name(names.o_proj);
+  if (names.o_proj_is_conv1d) {
+    o.part(o_name + ".weight", {D, D}, /*transposed=*/true);
+  } else {
+    o.part(o_name + ".weight", {D, H * Dh});
+  }
+  layer.o_bias = bias(reader, o_name, config.output_proj_bias, D);
+  if (config.qk_norm == QkNormKind::kPerHead) {
+    layer.q_norm_weight = norm_weight(reader, config, name(names.q_norm), Dh);
+    layer.k_norm_weight = norm_weight(reader, config, name(names.k_norm), Dh);
+  } else if (config.qk_norm == QkNormKind::kWholeProjection) {
+    layer.q_norm_weight = norm_weight(reader, config, name(names.q_norm), H * Dh);
+    layer.k_norm_weight = norm_weight(reader, config, name(names.k_norm), KVH * Dh);
+  }
+  qkv.build(layer.qkv_weight, mapped);
+  o.build(layer.o_weight, mapped);
+}
+
+// DeepSeek's multi-head latent attention: q_a_proj (or q_proj) and kv_a_proj_with_mqa stacked in
+// qkv_weight (both read x), then q_b_proj and kv_b_proj on the normed low-rank parts.
+void load_latent_attention(WeightReader& reader, const ModelConfig& config,
+                           const FamilyTensorNames& names, std::int64_t l, bool streamed,
+                           LayerWeights& layer, MappedMatrices& mapped) {
+  auto name = [&](const std::string& pattern) { return layer_name(pattern, l); };
+  const std::int64_t D = config.hidden_size, H = config.num_heads, Dh = config.head_dim;
+  const std::int64_t kv_rank = config.kv_lora_rank, q_rank = config.q_lora_rank;
+  MatrixBuilder stacked(reader, streamed), q_b(reader, streamed), kv_b(reader, streamed),
+      o(reader, streamed);
+  if (q_rank > 0) {
+    stacked.part(name(names.q_a_proj) + ".weight", {q_rank, D});
+    layer.q_a_norm_weight = reader.required(name(names.q_a_norm), {q_rank});
+    q_b.part(name(names.q_b_proj) + ".weight", {H * Dh, q_rank});
+    q_b.build(layer.q_b_weight, mapped);
+  } else {
+    stacked.part(name(names.q_proj) + ".weight", {H * Dh, D});
+  }
+  stacked.part(name(names.kv_a_proj) + ".weight", {kv_rank + config.rotary_dim, D});
+  layer.kv_a_norm_weight = reader.required(name(names.kv_a_norm), {kv_rank});
+  kv_b.part(name(names.kv_b_proj) + ".weight",
+            {H * (config.qk_nope_head_dim + config.v_head_dim), kv_rank});
+  o.part(name(names.o_proj) + ".weight", {D, H * config.v_head_dim});
+  stacked.build(layer.qkv_weight, mapped);
+  kv_b.build(layer.kv_b_weight, mapped);
+  o.build(layer.o_weight, mapped);
+}
+
+// A gated MLP's two matrices from `base`.{gate,up,down} (an expert or a shared expert).
+void load_gated(WeightReader& reader, const std::string& base, const std::string& gate,
+                const std::string& up, const std::string& down, std::int64_t D, std::int64_t I,
+                bool streamed, ExpertWeights& expert, MappedMatrices& mapped) {
+  MatrixBuilder gate_up(reader, streamed), down_matrix(reader, streamed);
+  gate_up.part(base + "." + gate + ".weight", {I, D}).part(base + "." + up + ".weight", {I, D});
+  down_matrix.part(base + "." + down + ".weight", {D, I});
+  gate_up.build(expert.gate_up_weight, mapped);
+  down_matrix.build(expert.down_weight, mapped);
+}
+
+void load_mlp(WeightReader& reader, const ModelConfig& config, const FamilyTensorNames& names,
+              std::int64_t l, bool streamed, LayerWeights& layer, MappedMatrices& mapped) {
+  auto name = [&](const std::string& pattern) { return layer_name(pattern, l); };
+  const std::int64_t D = config.hidden_size, I = config.intermediate_size;
+  MatrixBuilder gate_up(reader, streamed), down(reader, streamed);
+  const std::string up = name(names.up_proj), down_name = name(names.down_proj);
+  if (names.mlp_is_conv1d) {
+    gate_up.part(up + ".weight", {D, I}, /*transposed=*/true);
+    layer.gate_up_bias = reader.required(up + ".bias", {I});
+    down.part(down_name + ".weight", {I, D}, /*transposed=*/true);
+    layer.down_bias = reader.required(down_name + ".bias", {D});
+  } else {
+    if (!names.fused_gate_up.empty()) {
+      gate_up.part(name(names.fused_gate_up) + ".weight", {2 * I, D});
+    } else {
+      const std::string gate = name(names.gate_proj);
+      gate_up.part(gate + ".weight", {I, D}).part(up + ".weight", {I, D});
+      if (config.mlp_bias) {
+        layer.gate_up_bias = torch::cat({bias(reader, gate, true, I), bias(reader, up, true, I)});
+      }
+    }
+    down.part(down_name + ".weight", {D, I});
+    layer.down_bias = bias(reader, down_name, config.mlp_bias, D);
+  }
+  gate_up.build(layer.gate_up_weight, mapped);
+  down.build(layer.down_weight, mapped);
+}
+
+void load_experts(WeightReader& reader, const ModelConfig& config, const FamilyTensorNames& names,
+                  std::int64_t l, bool streamed, LayerWeights& layer, MappedMatrices& mapped) {
+  auto name = [&](const std::string& pattern) { return layer_name(pattern, l); };
+  const std::int64_t D = config.hidden_size, E = config.num_experts;
+  layer.router_weight = reader.required(name(names.router), {E, D});
+  if (config.router == RouterKind::kSigmoidGrouped) {
+    layer.router_bias = reader.required(name(names.router_bias), {E});
+  }
+  layer.experts.resize(static_cast<std::size_t>(E));  // before any slot's address is taken
+  for (std::int64_t e = 0; e < E; ++e) {
+    load_gated(reader, layer_name(names.expert, l, e), names.expert_gate, names.expert_up,
+               names.expert_down, D, config.moe_intermediate_size, streamed,
+               layer.experts[static_cast<std::size_t>(e)], mapped);
+  }
+  if (config.shared_expert_intermediate_size > 0) {
+    load_gated(reader, name(names.shared_expert), "gate_proj", "up_proj", "down_proj", D,
+               config.shared_expert_intermediate_size, streamed, layer.shared_expert, mapped);
+    if (config.shared_expert_gated) {
+      layer.shared_expert_gate = reader.required(name(names.shared_expert_gate), {1, D});
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<torch::Tensor*> matrix_slots(LayerWeights& layer) {
+  std::vector<torch::Tensor*> slots = {&layer.qkv_weight,     &layer.q_b_weight,
+                                       &layer.kv_b_weight,    &layer.o_weight,
+                                       &layer.gate_up_weight, &layer.down_weight};
+  for (auto& expert : layer.experts) {
+    slots.push_back(&expert.gate_up_weight);
+    slots.push_back(&expert.down_weight);
+  }
+  slots.push_back(&layer.shared_expert.gate_up_weight);
+  slots.push_back(&layer.shared_expert.down_weight);
+  return slots;
+}
 
 ModelWeights load_weights(const TensorStore& store, const ModelConfig& config, torch::Device device,
                           bool streamed) {
@@ -210,10 +373,6 @@ ModelWeights load_weights(const TensorStore& store, const ModelConfig& config, t
 
   const std::int64_t D = config.hidden_size;
   const std::int64_t V = config.vocab_size;
-  const std::int64_t H = config.num_heads;
-  const std::int64_t KVH = config.num_kv_heads;
-  const std::int64_t Dh = config.head_dim;
-  const std::int64_t I = config.intermediate_size;
   const bool layer_norm = config.norm == NormKind::kLayerNorm;
 
   ModelWeights weights;
@@ -222,7 +381,7 @@ ModelWeights load_weights(const TensorStore& store, const ModelConfig& config, t
     weights.position_embedding =
         reader.required(names.position_embedding, {config.max_position_embeddings, D});
   }
-  weights.final_norm_weight = reader.required(names.final_norm_weight, {D});
+  weights.final_norm_weight = norm_weight(reader, config, names.final_norm_weight, D);
   if (layer_norm) weights.final_norm_bias = reader.required(names.final_norm_bias, {D});
   if (config.tie_word_embeddings || names.lm_head.empty()) {
     weights.lm_head = weights.token_embedding;
@@ -233,69 +392,42 @@ ModelWeights load_weights(const TensorStore& store, const ModelConfig& config, t
   for (std::int64_t l = 0; l < config.num_layers; ++l) {
     auto name = [&](const std::string& pattern) { return layer_name(pattern, l); };
     LayerWeights layer;
-    StreamedLayer mapped;
-    layer.attn_norm_weight = reader.required(name(names.attn_norm_weight), {D});
-    layer.mlp_norm_weight = reader.required(name(names.mlp_norm_weight), {D});
-    if (layer_norm) {
-      layer.attn_norm_bias = reader.required(name(names.attn_norm_bias), {D});
-      layer.mlp_norm_bias = reader.required(name(names.mlp_norm_bias), {D});
+    std::map<const torch::Tensor*, StreamedMatrix> mapped;
+    if (!names.attn_norm_weight.empty()) {
+      layer.attn_norm_weight = norm_weight(reader, config, name(names.attn_norm_weight), D);
+      if (layer_norm) layer.attn_norm_bias = reader.required(name(names.attn_norm_bias), {D});
     }
-    MatrixBuilder qkv(reader, streamed), o(reader, streamed), gate_up(reader, streamed),
-        down(reader, streamed);
-    if (!names.fused_qkv_conv1d.empty()) {
-      // GPT-2 Conv1D stores [in, out] and computes x·W + b: used as [out, in].
-      const std::string base = name(names.fused_qkv_conv1d);
-      qkv.part(base + ".weight", {D, 3 * D}, /*transposed=*/true);
-      layer.qkv_bias = reader.required(base + ".bias", {3 * D});
+    if (!names.mlp_norm_weight.empty()) {
+      layer.mlp_norm_weight = norm_weight(reader, config, name(names.mlp_norm_weight), D);
+      if (layer_norm) layer.mlp_norm_bias = reader.required(name(names.mlp_norm_bias), {D});
+    }
+    if (!names.attn_out_norm_weight.empty()) {
+      layer.attn_out_norm_weight = norm_weight(reader, config, name(names.attn_out_norm_weight), D);
+      layer.mlp_out_norm_weight = norm_weight(reader, config, name(names.mlp_out_norm_weight), D);
+    }
+    if (config.attention == AttentionKind::kLatent) {
+      load_latent_attention(reader, config, names, l, streamed, layer, mapped);
     } else {
-      const std::string q = name(names.q_proj), k = name(names.k_proj), v = name(names.v_proj);
-      qkv.part(q + ".weight", {H * Dh, D})
-          .part(k + ".weight", {KVH * Dh, D})
-          .part(v + ".weight", {KVH * Dh, D});
-      if (config.qkv_bias) {
-        layer.qkv_bias = torch::cat({bias(reader, q, true, H * Dh), bias(reader, k, true, KVH * Dh),
-                                     bias(reader, v, true, KVH * Dh)});
-      }
+      load_attention(reader, config, names, l, streamed, layer, mapped);
     }
-    const std::string o_name = name(names.o_proj);
-    if (names.o_proj_is_conv1d) {
-      o.part(o_name + ".weight", {D, D}, /*transposed=*/true);
+    if (config.is_moe_layer(l)) {
+      load_experts(reader, config, names, l, streamed, layer, mapped);
     } else {
-      o.part(o_name + ".weight", {D, H * Dh});
+      load_mlp(reader, config, names, l, streamed, layer, mapped);
     }
-    layer.o_bias = bias(reader, o_name, config.output_proj_bias, D);
-    if (config.qk_norm) {
-      layer.q_norm_weight = reader.required(name(names.q_norm), {Dh});
-      layer.k_norm_weight = reader.required(name(names.k_norm), {Dh});
+    StreamedLayer streamed_layer;
+    std::int64_t matrices = 0;
+    for (torch::Tensor* slot : matrix_slots(layer)) {
+      const auto found = mapped.find(slot);
+      StreamedMatrix matrix = found != mapped.end() ? found->second : StreamedMatrix{};
+      matrices += streamed ? matrix.rows * matrix.cols : (slot->defined() ? slot->numel() : 0);
+      streamed_layer.matrices.push_back(std::move(matrix));
     }
-    const std::string up = name(names.up_proj), down_name = name(names.down_proj);
-    if (names.mlp_is_conv1d) {
-      gate_up.part(up + ".weight", {D, I}, /*transposed=*/true);
-      layer.gate_up_bias = reader.required(up + ".bias", {I});
-      down.part(down_name + ".weight", {I, D}, /*transposed=*/true);
-      layer.down_bias = reader.required(down_name + ".bias", {D});
-    } else {
-      const std::string gate = name(names.gate_proj);
-      gate_up.part(gate + ".weight", {I, D}).part(up + ".weight", {I, D});
-      if (config.mlp_bias) {
-        layer.gate_up_bias = torch::cat({bias(reader, gate, true, I), bias(reader, up, true, I)});
-      }
-      down.part(down_name + ".weight", {D, I});
-      layer.down_bias = bias(reader, down_name, config.mlp_bias, D);
-    }
-    qkv.build(layer.qkv_weight, &mapped.qkv);
-    o.build(layer.o_weight, &mapped.o);
-    gate_up.build(layer.gate_up_weight, &mapped.gate_up);
-    down.build(layer.down_weight, &mapped.down);
-    const auto matrices = qkv.streamed().rows * qkv.streamed().cols +
-                          o.streamed().rows * o.streamed().cols +
-                          gate_up.streamed().rows * gate_up.streamed().cols +
-                          down.streamed().rows * down.streamed().cols;
     weights.layer_float32_bytes = std::max(weights.layer_float32_bytes, 4 * matrices);
     weights.layers.push_back(std::move(layer));
-    if (streamed) weights.streamed.push_back(std::move(mapped));
+    if (streamed) weights.streamed.push_back(std::move(streamed_layer));
   }
-  if (!config.learned_positions) weights.inv_freq = rope_inverse_frequencies(config).to(device);
+  if (!config.learned_positions) weights.rotary = rotary_frequencies(config).to(device);
   if (streamed) weights.mapped_files = store.files();
 
   std::int64_t unused = 0;
@@ -361,26 +493,23 @@ torch::Tensor LayerMaterializer::materialize(const StreamedMatrix& matrix, torch
 const LayerWeights& LayerMaterializer::layer(std::int64_t l) {
   const auto index = static_cast<std::size_t>(l);
   current_ = weights_.layers[index];
-  if (!weights_.streamed.empty()) {
-    const StreamedLayer& mapped = weights_.streamed[index];
-    current_.qkv_weight = materialize(mapped.qkv, qkv_);
-    current_.o_weight = materialize(mapped.o, o_);
-    current_.gate_up_weight = materialize(mapped.gate_up, gate_up_);
-    current_.down_weight = materialize(mapped.down, down_);
-  } else {
-    current_.qkv_weight = materialize(current_.qkv_weight, qkv_);
-    current_.o_weight = materialize(current_.o_weight, o_);
-    current_.gate_up_weight = materialize(current_.gate_up_weight, gate_up_);
-    current_.down_weight = materialize(current_.down_weight, down_);
+  const auto slots = matrix_slots(current_);
+  if (buffers_.size() < slots.size()) buffers_.resize(slots.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (!weights_.streamed.empty()) {
+      const StreamedMatrix& mapped = weights_.streamed[index].matrices[i];
+      if (!mapped.parts.empty()) *slots[i] = materialize(mapped, buffers_[i]);
+    } else if (slots[i]->defined()) {
+      *slots[i] = materialize(*slots[i], buffers_[i]);
+    }
   }
   return current_;
 }
 
 void LayerMaterializer::release(std::int64_t l) const {
   if (weights_.streamed.empty()) return;
-  const StreamedLayer& mapped = weights_.streamed[static_cast<std::size_t>(l)];
-  for (const auto* matrix : {&mapped.qkv, &mapped.o, &mapped.gate_up, &mapped.down}) {
-    for (const auto& part : matrix->parts) release_pages(part.stored);
+  for (const auto& matrix : weights_.streamed[static_cast<std::size_t>(l)].matrices) {
+    for (const auto& part : matrix.parts) release_pages(part.stored);
   }
 }
 

@@ -74,6 +74,8 @@ svg text { font-size:10px; fill:var(--muted); }
 svg .cell { cursor:pointer; }
 svg .cell:hover { stroke:#000; stroke-width:1.5; }
 .strip-wrap canvas { width:100%; display:block; }
+.strip-controls { font-size:12px; color:#495057; margin:4px 0 6px; }
+.strip-controls input[type=range] { width:180px; vertical-align:middle; }
 .kv { display:flex; gap:16px; flex-wrap:wrap; color:var(--muted); font-size:12.5px; margin-bottom:6px; }
 .kv b { color:var(--ink); }
 table.small { border-collapse:collapse; font-size:12.5px; width:100%; }
@@ -132,6 +134,9 @@ table.small td.n { text-align:right; font-variant-numeric:tabular-nums; }
   <section class="card full">
     <h2>Token rhythm <small id="tok-caption"></small></h2>
     <div class="kv" id="tok-kv"></div>
+    <div class="strip-controls" id="tok-controls">zoom: from <input type="range" id="tok-from" min="0" value="0">
+      to <input type="range" id="tok-to" min="1" value="1"> <button id="tok-reset">whole response</button>
+      <span id="tok-view"></span> <small>(or drag across the strips)</small></div>
     <div class="strip-wrap"><canvas id="strips" height="10"></canvas></div>
   </section>
   <section class="card full">
@@ -493,70 +498,129 @@ function drawKGrid() {
 
 // ---- token strips ------------------------------------------------------------------------------
 const T = D.tokens;
+// The bars shown: [from, to) of the token strips (all of them until the user zooms).
+const tokView = { from: 0, to: T ? T.start.length : 0 };
+function setTokView(from, to) {
+  const n = T.start.length;
+  from = Math.max(0, Math.min(n - 1, Math.round(from)));
+  to = Math.max(from + 1, Math.min(n, Math.round(to)));
+  tokView.from = from; tokView.to = to;
+  drawStrips();
+}
+// Each mark row sits under the metric it comes from (metrics.md §2.5): preplan tokens are the top
+// 40% by Δ = |WAAD_t − WAAD_t+1|, anchor tokens the top 40% by FAI.
+const TOKEN_LABELS = 5;  // marked tokens named per strip, the strongest in view
 function drawStrips() {
   const canvas = $("strips");
   if (!T) {
     $("tok-caption").textContent = "not available (see notes)";
     canvas.style.display = "none";
+    $("tok-controls").style.display = "none";
     return;
   }
-  $("tok-caption").textContent = "WAAD (local heads) and FAI (global heads) per response token" +
+  $("tok-caption").textContent = "WAAD (local heads) with its preplan tokens, FAI (global heads) with its anchor tokens, per response token" +
     (T.bucket > 1 ? "; each bar is the max over " + T.bucket + " tokens" : "");
   const kv = $("tok-kv"); kv.textContent = "";
   [["response starts at token", T.response_start], ["preplan tokens", T.preplan_total], ["anchor tokens", T.anchor_total],
    ["local heads", T.local.length], ["global heads", T.global.length]].forEach(([k, v]) => {
     const s = el("span", {}, k + " "); s.appendChild(el("b", {}, String(v))); kv.appendChild(s);
   });
-  const n = T.start.length, dpr = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 1000, stripH = 70, markH = 12, gap = 10, pad = 58;
-  const height = 2 * stripH + 2 * markH + 3 * gap + 14;
+  const total = T.start.length, from = tokView.from, to = tokView.to, n = to - from;
+  const fromInput = $("tok-from"), toInput = $("tok-to");
+  fromInput.max = String(total - 1); toInput.max = String(total);
+  fromInput.value = String(from); toInput.value = String(to);
+  const firstToken = T.start[from], lastToken = T.start[to - 1] + T.count[to - 1] - 1;
+  $("tok-view").textContent = n === total ? "showing all tokens" : "showing tokens " + firstToken + "–" + lastToken;
+  const dpr = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || 1000, stripH = 70, markH = 12, labelH = 14, gap = 10, pad = 58;
+  const height = 2 * (stripH + markH + labelH) + 3 * gap + 14;
   canvas.style.height = height + "px";
   canvas.width = Math.round(width * dpr); canvas.height = Math.round(height * dpr);
   const ctx = canvas.getContext("2d"); ctx.scale(dpr, dpr);
   ctx.clearRect(0, 0, width, height);
   const plotW = width - pad - 6, bw = plotW / n;
+  const inView = (a) => a.slice(from, to);
   const max = (a) => Math.max(1e-12, ...a.filter((v) => v !== null && isFinite(v)));
-  const strips = [["WAAD", T.waad, "#1971c2", T.anchor, "#e8590c", "anchor"], ["FAI", T.fai, "#2b8a3e", T.preplan, "#c2255c", "preplan"]];
+  const delta = (p) => (p + 1 < total && T.waad[p] !== null && T.waad[p + 1] !== null) ? Math.abs(T.waad[p] - T.waad[p + 1]) : 0;
+  const strips = [["WAAD", T.waad, "#1971c2", T.preplan, "#c2255c", "preplan", delta],
+                  ["FAI", T.fai, "#2b8a3e", T.anchor, "#e8590c", "anchor", (p) => T.fai[p] === null ? 0 : T.fai[p]]];
+  canvas.dataset.rows = strips.map((s) => s[0] + ":" + s[5]).join(";");
+  canvas.dataset.view = from + "-" + to;
+  let labelled = 0;
   ctx.font = "11px system-ui, sans-serif";
-  strips.forEach(([name, vals, colour, marks, markColour, markName], k) => {
-    const y0 = gap + k * (stripH + markH + gap);
+  strips.forEach(([name, vals, colour, marks, markColour, markName, strength], k) => {
+    const y0 = gap + k * (stripH + markH + labelH + gap);
+    const x = (p) => pad + (p - from) * bw;
     // sentence bands
-    for (let p = 0; p < n; p++) {
+    for (let p = from; p < to; p++) {
       const s = T.sentence[p];
-      if (s >= 0 && s % 2 === 1) { ctx.fillStyle = "#f3f4f7"; ctx.fillRect(pad + p * bw, y0, Math.ceil(bw), stripH); }
-      if (state.sel >= 0 && s === state.sel) { ctx.fillStyle = "rgba(28,126,214,0.16)"; ctx.fillRect(pad + p * bw, y0, Math.ceil(bw), stripH + markH); }
+      if (s >= 0 && s % 2 === 1) { ctx.fillStyle = "#f3f4f7"; ctx.fillRect(x(p), y0, Math.ceil(bw), stripH); }
+      if (state.sel >= 0 && s === state.sel) { ctx.fillStyle = "rgba(28,126,214,0.16)"; ctx.fillRect(x(p), y0, Math.ceil(bw), stripH + markH); }
     }
-    const vmax = max(vals);
+    const vmax = max(inView(vals));
     ctx.fillStyle = colour;
-    for (let p = 0; p < n; p++) {
+    for (let p = from; p < to; p++) {
       const v = vals[p];
       if (v === null || !isFinite(v)) continue;
       const h = Math.max(0.5, stripH * v / vmax);
-      ctx.fillRect(pad + p * bw, y0 + stripH - h, Math.max(bw - (bw > 3 ? 0.5 : 0), 0.6), h);
+      ctx.fillRect(x(p), y0 + stripH - h, Math.max(bw - (bw > 3 ? 0.5 : 0), 0.6), h);
     }
     ctx.fillStyle = markColour;
-    for (let p = 0; p < n; p++) if (marks[p] > 0) ctx.fillRect(pad + p * bw, y0 + stripH + 3, Math.max(bw, 1.2), markH - 4);
+    for (let p = from; p < to; p++) if (marks[p] > 0) ctx.fillRect(x(p), y0 + stripH + 3, Math.max(bw, 1.2), markH - 4);
+    // The strongest marked tokens in view, named under their marks.
+    const strongest = [];
+    for (let p = from; p < to; p++) if (marks[p] > 0) strongest.push(p);
+    strongest.sort((a, b) => strength(b) - strength(a));
+    const taken = [];
+    ctx.textAlign = "center";
+    for (const p of strongest) {
+      if (taken.length === TOKEN_LABELS) break;
+      const cx = x(p) + bw / 2;
+      if (taken.some((t) => Math.abs(t - cx) < 60)) continue;  // keep labels apart
+      taken.push(cx);
+      const text = String(T.text[p]).replace(/\s+/g, " ").trim().slice(0, 10) || "·";
+      ctx.fillStyle = markColour;
+      ctx.fillText(text, Math.min(Math.max(cx, pad + 30), pad + plotW - 30), y0 + stripH + markH + labelH - 3);
+    }
+    labelled += taken.length;
     ctx.fillStyle = "#495057"; ctx.textAlign = "right";
     ctx.fillText(name, pad - 6, y0 + 12);
     ctx.fillStyle = "#868e96"; ctx.fillText(fmt(vmax), pad - 6, y0 + 25);
     ctx.fillStyle = markColour; ctx.fillText(markName, pad - 6, y0 + stripH + markH - 2);
     ctx.strokeStyle = "#ced4da"; ctx.beginPath(); ctx.moveTo(pad, y0 + stripH + 0.5); ctx.lineTo(pad + plotW, y0 + stripH + 0.5); ctx.stroke();
   });
+  canvas.dataset.labels = String(labelled);
   ctx.fillStyle = "#868e96"; ctx.textAlign = "left";
-  ctx.fillText("token " + T.start[0], pad, height - 3);
-  ctx.textAlign = "right"; ctx.fillText("token " + (T.start[n - 1] + T.count[n - 1] - 1), pad + plotW, height - 3);
+  ctx.fillText("token " + firstToken, pad, height - 3);
+  ctx.textAlign = "right"; ctx.fillText("token " + lastToken, pad + plotW, height - 3);
+  const barAt = (ev) => {
+    const r = canvas.getBoundingClientRect();
+    return from + Math.floor((ev.clientX - r.left - pad) / bw);
+  };
   canvas.onmousemove = (ev) => {
-    const r = canvas.getBoundingClientRect(), p = Math.floor((ev.clientX - r.left - pad) / bw);
-    if (p < 0 || p >= n) return hideTip();
+    const p = barAt(ev);
+    if (p < from || p >= to) return hideTip();
     showTip(ev, "tokens " + T.start[p] + (T.count[p] > 1 ? "–" + (T.start[p] + T.count[p] - 1) : "") +
       "  sentence " + (T.sentence[p] >= 0 ? T.sentence[p] : "–") + "\nWAAD " + fmt(T.waad[p]) + "  FAI " + fmt(T.fai[p]) +
       (T.preplan[p] ? "  preplan ×" + T.preplan[p] : "") + (T.anchor[p] ? "  anchor ×" + T.anchor[p] : "") + "\n" + JSON.stringify(T.text[p]));
   };
   canvas.onmouseleave = hideTip;
-  canvas.onclick = (ev) => {
-    const r = canvas.getBoundingClientRect(), p = Math.floor((ev.clientX - r.left - pad) / bw);
-    if (p >= 0 && p < n && T.sentence[p] >= 0) select(T.sentence[p], true);
+  // A drag across the strips zooms to the bars it spans; a click selects the sentence.
+  canvas.onmousedown = (ev) => { canvas.dataset.dragFrom = String(barAt(ev)); };
+  canvas.onmouseup = (ev) => {
+    const start = Number(canvas.dataset.dragFrom), end = barAt(ev);
+    delete canvas.dataset.dragFrom;
+    if (Number.isFinite(start) && Math.abs(end - start) >= 2) {
+      return setTokView(Math.min(start, end), Math.max(start, end) + 1);
+    }
+    const p = end;
+    if (p >= from && p < to && T.sentence[p] >= 0) select(T.sentence[p], true);
   };
+}
+if (T) {
+  $("tok-from").oninput = () => setTokView(Number($("tok-from").value), Math.max(tokView.to, Number($("tok-from").value) + 1));
+  $("tok-to").oninput = () => setTokView(Math.min(tokView.from, Number($("tok-to").value) - 1), Number($("tok-to").value));
+  $("tok-reset").onclick = () => setTokView(0, T.start.length);
 }
 
 // ---- sink map ----------------------------------------------------------------------------------

@@ -142,6 +142,36 @@ async function main() {
     if (data.tokens) {
       const stripBox = await page.locator("#strips").boundingBox();
       check(stripBox && stripBox.height > 50, "token strips rendered");
+      // Each mark row under the metric it comes from: preplan (Δ of WAAD) under WAAD, anchor under FAI.
+      const rowsOrder = await page.locator("#strips").getAttribute("data-rows");
+      check(rowsOrder === "WAAD:preplan;FAI:anchor", `mark rows under their own metric (${rowsOrder})`);
+      const bars = await page.evaluate(() => JSON.parse(document.getElementById("sentlens-data").textContent).tokens.start.length);
+      check((await page.locator("#strips").getAttribute("data-view")) === `0-${bars}`, "the strips start on the whole response");
+      const marked = await page.evaluate(() => {
+        const t = JSON.parse(document.getElementById("sentlens-data").textContent).tokens;
+        return t.preplan.some((v) => v > 0) || t.anchor.some((v) => v > 0);
+      });
+      const labels = Number(await page.locator("#strips").getAttribute("data-labels"));
+      check(!marked || labels > 0, `the strongest marked tokens are labelled (${labels} labels)`);
+      if (bars >= 8) {
+        // Zoom with the range inputs, then by dragging across the strips, then back.
+        await page.locator("#tok-from").fill(String(Math.floor(bars / 4)));
+        await page.locator("#tok-to").fill(String(Math.floor(bars / 2)));
+        const zoomed = await page.locator("#strips").getAttribute("data-view");
+        check(zoomed === `${Math.floor(bars / 4)}-${Math.floor(bars / 2)}`, `the range inputs zoom the strips (${zoomed})`);
+        check((await page.locator("#tok-view").textContent()).startsWith("showing tokens"), "the zoomed range is named");
+        await page.locator("#tok-reset").click();
+        check((await page.locator("#strips").getAttribute("data-view")) === `0-${bars}`, "reset shows the whole response");
+        const box = await page.locator("#strips").boundingBox();
+        const plotLeft = box.x + 58, plotWidth = box.width - 58 - 6;
+        await page.mouse.move(plotLeft + plotWidth * 0.1, box.y + 40);
+        await page.mouse.down();
+        await page.mouse.move(plotLeft + plotWidth * 0.6, box.y + 40);
+        await page.mouse.up();
+        const dragged = (await page.locator("#strips").getAttribute("data-view")).split("-").map(Number);
+        check(dragged[0] > 0 && dragged[1] < bars && dragged[1] - dragged[0] >= 2, `a drag zooms to the bars it spans (${dragged.join("-")})`);
+        await page.locator("#tok-reset").click();
+      }
     }
     if (data.sinks) {
       const sinkCells = await page.locator("#sgrid rect.cell").count();

@@ -179,6 +179,35 @@ TEST(SentencePooling, ForwardParityGoldenQwen2) {
   check_forward_parity(model, ids, ranges);
 }
 
+// Sentence metrics need nothing family-specific: on every family the streamed pooling of our
+// forward equals pooling transformers' own attention (the golden's, within its tolerance).
+class PoolingEveryFamily : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PoolingEveryFamily, PooledAttentionEqualsPoolingTransformersAttention) {
+  const std::string family = GetParam();
+  SENTLENS_REQUIRE_SHARED_FILE("golden/hf/" + family + "/golden.safetensors");
+  const auto folder = shared_dir() / "golden/hf" / family;
+  const Model model = Model::load(folder);
+  const auto file = SafetensorsFile::open(folder / "golden.safetensors");
+  const std::vector<std::int64_t> ids = file->read_i64("ids_b");
+  const auto t = static_cast<std::int64_t>(ids.size());
+  const std::vector<TokenRange> ranges = {{0, 9}, {9, 30}, {30, 31}, {31, 70}, {70, t}};
+  SentencePoolingObserver pooling(ranges, Profile::kClean);
+  ForwardOptions options;
+  options.block_size = 7;
+  options.observers = {&pooling};
+  model.forward(torch::tensor(ids), options);
+  const auto& config = model.config();
+  const SentenceMatrices expected =
+      pool_attention(file->read_f32("attentions_b"), config.num_layers, config.num_heads, t, ranges,
+                     Profile::kClean);
+  EXPECT_LT(max_abs_diff(as_double(pooling.result().values), as_double(expected.values)), 3e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, PoolingEveryFamily,
+                         ::testing::Values("gemma2", "gemma3_text", "phi3", "olmo2", "qwen2_moe",
+                                           "qwen3_moe", "mixtral", "deepseek_v3"));
+
 TEST(SentencePooling, ToyQwen2MatchesOriginalSentenceMatrices) {
   const std::string base = "golden/thought-anchors/toy_qwen2_suppress/";
   SENTLENS_REQUIRE_SHARED_FILE(base + "model.safetensors");

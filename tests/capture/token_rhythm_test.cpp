@@ -471,6 +471,7 @@ TEST(ActCalibration, NoHeadIsBitIdenticalAndPerplexityChanges) {
   EXPECT_TRUE(torch::equal(model.forward(input, edited).logits, expected));
 
   ActOptions options;
+  options.threshold = 0.0;  // every key a sink: calibration certainly moves attention mass
   for (std::int64_t l = 0; l < model.config().num_layers; ++l)
     for (std::int64_t h = 0; h < model.config().num_heads; ++h) options.heads.push_back({l, h});
   const CalibrationReport report = calibrate_text(model, ids, options);
@@ -483,16 +484,80 @@ TEST(ActCalibration, NoHeadIsBitIdenticalAndPerplexityChanges) {
   EXPECT_EQ(report.ids, ids);
   EXPECT_TRUE(std::isfinite(report.perplexity_calibrated));
   EXPECT_EQ(report.sinks.size(), options.heads.size());
-  bool any_calibrated = false;
-  for (const ActHeadSinks& s : report.sinks) any_calibrated |= !s.calibrated.empty();
-  if (any_calibrated) {
-    EXPECT_NE(report.nll_plain, report.nll_calibrated);
-  } else {
-    EXPECT_EQ(report.nll_plain, report.nll_calibrated);
-  }
+  for (const ActHeadSinks& s : report.sinks) EXPECT_FALSE(s.calibrated.empty());
+  EXPECT_GT(std::abs(report.nll_calibrated - report.nll_plain), 1e-4);
   ActOptions outside;
   outside.heads = {{model.config().num_layers, 0}};
   EXPECT_THROW(calibrate_text(model, ids, outside), InputError);
+}
+
+}  // namespace
+}  // namespace sentlens
+
+namespace sentlens {
+namespace {
+
+// ACT's c_j are column means over every row of a layer. At 2,048 tokens a 4-head model's blocks
+// are capped at 1,024 rows (32 MiB); the editor asks for whole layers, so calibrate works at any
+// length, in both profiles, and equals calibrating the layer's full map in one block by hand.
+TEST(ActCalibration, LongInputsAreCalibratedOverWholeLayersInBothProfiles) {
+  ModelConfig config;
+  config.model_type = "llama";
+  config.hidden_size = 32;
+  config.num_layers = 2;
+  config.num_heads = 4;
+  config.num_kv_heads = 2;
+  config.head_dim = 8;
+  config.intermediate_size = 64;
+  config.vocab_size = 64;
+  config.max_position_embeddings = 4096;
+  const Model model = Model::create(config, 11, {}, 0.5);
+  constexpr std::int64_t kTokens = 2048;
+  const torch::Tensor ids =
+      torch::randint(0, 64, {kTokens}, at::detail::createCPUGenerator(5), torch::kInt64);
+  const std::vector<std::int64_t> id_list(ids.data_ptr<std::int64_t>(),
+                                          ids.data_ptr<std::int64_t>() + kTokens);
+
+  // Layer 1's input does not depend on layer 1's edit: its plain map, calibrated by hand in one
+  // block, is what the calibrated forward must hand to observers. (The plain map is computed in
+  // one block too, by an editor that only asks for it, so that both see the same softmax sums.)
+  struct WholeLayerOne final : AttentionEditor {
+    bool edits_layer(std::int64_t layer) const override { return layer == 1; }
+    bool needs_whole_layer(std::int64_t layer) const override { return layer == 1; }
+    void edit_probs(const AttentionBlock& block, torch::Tensor&) override {
+      EXPECT_EQ(block.query_count, block.key_count);  // every row of the layer at once
+    }
+  } whole_layer;
+  AttentionRecorder plain_recorder({1});
+  ForwardOptions plain;
+  plain.observers = {&plain_recorder};
+  plain.editors = {&whole_layer};
+  model.forward(ids, plain);
+  for (const bool reference : {false, true}) {
+    SCOPED_TRACE(reference ? "reference profile" : "clean profile");
+    ActOptions options;
+    options.heads = {{1, 0}, {1, 3}};
+    options.threshold = 0.01;
+    if (reference) options = act_reference_profile(options);
+    torch::Tensor expected = plain_recorder.attentions()[0].clone();  // [H, T, T]
+    ActCalibrator by_hand(options);
+    by_hand.edit_probs(AttentionBlock{1, 0, 0, kTokens, kTokens, 4}, expected);
+
+    ActCalibrator calibrator(options);
+    AttentionRecorder calibrated_recorder({1});
+    ForwardOptions calibrated;  // default block size: 256 rows
+    calibrated.editors = {&calibrator};
+    calibrated.observers = {&calibrated_recorder};
+    model.forward(ids, calibrated);
+    ASSERT_EQ(calibrator.sinks().size(), 2u);
+    EXPECT_EQ(calibrator.sinks()[0].key_scores.size(), static_cast<std::size_t>(kTokens));
+    EXPECT_EQ(calibrator.sinks()[0].sinks, by_hand.sinks()[0].sinks);
+    EXPECT_LT((calibrated_recorder.attentions()[0] - expected).abs().max().item<double>(), 1e-6);
+
+    const CalibrationReport report = calibrate_text(model, id_list, options);
+    EXPECT_EQ(report.tokens, kTokens);
+    EXPECT_TRUE(std::isfinite(report.perplexity_calibrated));
+  }
 }
 
 }  // namespace

@@ -160,7 +160,8 @@ TEST(AnalyzeCli, AllowLongerRunsPastMaxPositionEmbeddings) {
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("exceed max_position_embeddings 256"), std::string::npos) << r.err;
   EXPECT_NE(
-      r.err.find("the --allow-longer option of sentlens forward, trace, analyze and suppress"),
+      r.err.find(
+          "the --allow-longer option of sentlens forward, trace, analyze, suppress and calibrate"),
       std::string::npos)
       << r.err;
   r = run_cli("trace --allow-longer --json --model " + model + text + out);

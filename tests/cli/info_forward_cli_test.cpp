@@ -61,6 +61,40 @@ TEST(CliForward, WritesTheGoldenLayoutAndMatchesTheGolden) {
             1e-5);
 }
 
+// Every family of the table through the command line: info describes it, forward matches the
+// transformers golden.
+class CliFamilies : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CliFamilies, InfoDescribesAndForwardMatchesTransformers) {
+  const std::string family = GetParam();
+  SENTLENS_REQUIRE_SHARED_FILE("golden/hf/" + family + "/golden.safetensors");
+  const auto folder = shared_dir() / "golden/hf" / family;
+  const auto golden = SafetensorsFile::open(folder / "golden.safetensors");
+  const auto info = run_cli("info --json --model " + quoted(folder.string()));
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const auto summary = nlohmann::json::parse(info.out);
+  EXPECT_EQ(summary["family"],
+            nlohmann::json::parse(testing::read_text_file(folder / "config.json"))["model_type"]);
+  EXPECT_EQ(summary["attention"], family == "deepseek_v3" ? "latent" : "standard");
+  EXPECT_EQ(summary["experts"].get<int>() > 0, family.find("moe") != std::string::npos ||
+                                                   family == "mixtral" || family == "deepseek_v3");
+  std::string ids;
+  for (auto id : golden->read_i64("ids_a")) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  testing::TempDir dir;
+  auto result =
+      run_cli("forward --model " + quoted(folder.string()) + " --ids " + ids +
+              " --attention --threads 1 --out " + quoted((dir / "out.safetensors").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto out = SafetensorsFile::open(dir / "out.safetensors");
+  EXPECT_LT(testing::max_abs_diff(out->read_f32("logits"), golden->read_f32("logits_a")), 3e-4);
+  EXPECT_LT(testing::max_abs_diff(out->read_f32("attentions"), golden->read_f32("attentions_a")),
+            3e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, CliFamilies,
+                         ::testing::Values("gemma2", "gemma3_text", "phi3", "olmo2", "qwen2_moe",
+                                           "qwen3_moe", "mixtral", "deepseek_v3", "gpt2_relu"));
+
 TEST(CliForward, TokenizesTextAndPrintsJsonSummary) {
   SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/tokenizer.model");
   testing::TempDir dir;
@@ -121,9 +155,10 @@ TEST_P(CliBadInput, FailsWithAClearMessageAndExitCode) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, CliBadInput,
     ::testing::Values(
-        BadInputCase{
-            "UnsupportedModelType", "info --model {tmp}", 4,
-            "unsupported model_type \"bert\" (supported: llama, mistral, qwen2, qwen3, gpt2)"},
+        BadInputCase{"UnsupportedModelType", "info --model {tmp}", 4,
+                     "unsupported model_type \"bert\" (supported: gpt2, llama, mistral, qwen2, "
+                     "qwen3, gemma2, "
+                     "gemma3_text, phi3, olmo2, qwen2_moe, qwen3_moe, mixtral, deepseek_v3)"},
         BadInputCase{"MissingModelFolder", "info --model /nonexistent/model", 5,
                      "/nonexistent/model: not a model folder"},
         BadInputCase{"IdOutOfVocabulary", "forward --model {model} --ids 1,2,999 --out {out}", 3,
@@ -137,7 +172,17 @@ INSTANTIATE_TEST_SUITE_P(
                      "/nonexistent.txt: file not found"},
         BadInputCase{"MissingRequiredOption", "forward --model {model} --ids 1", 2,
                      "--out is required"},
-        BadInputCase{"UnknownSubcommand", "frobnicate", 2, "A subcommand is required"},
+        BadInputCase{"UnknownSubcommand", "frobnicate", 2,
+                     "sentlens: unknown command 'frobnicate'; the commands are: analyze, info, "
+                     "forward"},
+        BadInputCase{"MisspelledSubcommand", "analyse --demo", 2,
+                     "unknown command 'analyse' (did you mean 'analyze'?)"},
+        BadInputCase{"MisspelledOption", "forward --model {model} --ids 1 --ouput {out}", 2,
+                     "unknown option '--ouput' for 'sentlens forward' (did you mean '--out'?); "
+                     "see sentlens forward --help"},
+        BadInputCase{"MisspelledOptionWithValue", "analyze --demo --top-kk=3", 2,
+                     "unknown option '--top-kk' for 'sentlens analyze' (did you mean '--top-k'?)"},
+
         BadInputCase{"TraceNotSafetensors", "receivers {tmp}/bad.trace", 4,
                      "bad.trace: not a safetensors file: 7 bytes, shorter than the 8-byte header "
                      "length"},
@@ -150,6 +195,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadInputCase{"ConfigNumberOverflow", "info --model {tmp}/overflow", 4,
                      "not valid JSON (number overflow parsing '1e999')"}),
     [](const ::testing::TestParamInfo<BadInputCase>& info) { return info.param.name; });
+
+TEST(CliForward, ThreadsAboveTheCoresAreClampedWithAWarning) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");
+  testing::TempDir dir;
+  const auto result = run_cli("forward --model " + stories() + " --ids 1,2 --threads 4096 --out " +
+                              quoted((dir / "out.safetensors").string()));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_CONTAINS(result.err, "4096 threads asked for, but this process may run on");
+}
 
 TEST(CliForward, TooManyTokensNeedsAllowLonger) {
   SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");

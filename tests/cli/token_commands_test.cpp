@@ -2,11 +2,14 @@
 // on stories260K.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/trace/trace.h"
 #include "test_support.h"
@@ -146,6 +149,112 @@ TEST(TokenCommands, TraceKeepsThePromptOutOfTheSentences) {
             2);
   EXPECT_EQ(run(base + " --response-start 'Question: ' --out " + out.string()).code, 3)
       << "a marker absent from the text";
+}
+
+// Every number of two JSON documents within `tolerance` (relative above 1), everything else equal.
+void expect_json_near(const nlohmann::json& a, const nlohmann::json& b, const std::string& where,
+                      double tolerance = 1e-5) {
+  if (a.is_number() && b.is_number()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    EXPECT_LE(std::abs(x - y), tolerance * std::max(1.0, std::abs(y))) << where;
+    return;
+  }
+  ASSERT_EQ(a.type(), b.type()) << where;
+  if (a.is_object()) {
+    ASSERT_EQ(a.size(), b.size()) << where;
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      ASSERT_TRUE(b.contains(it.key())) << where << "." << it.key();
+      expect_json_near(it.value(), b[it.key()], where + "." + it.key(), tolerance);
+    }
+  } else if (a.is_array()) {
+    ASSERT_EQ(a.size(), b.size()) << where;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      expect_json_near(a[i], b[i], where + "[" + std::to_string(i) + "]", tolerance);
+    }
+  } else {
+    EXPECT_EQ(a, b) << where;
+  }
+}
+
+// `tokens --attention` and `sinks --attention` on the map `forward --attention` dumped equal the
+// same commands on a trace of the same text.
+TEST(TokenCommands, AttentionImportEqualsTheTracePath) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");
+  TempDir dir;
+  const std::string text =
+      "Tell a story. Once upon a time there was a cat. The cat liked to play in the sun. One day "
+      "it saw a big red ball! It ran to the ball and played all day. Then it went home.";
+  ::sentlens::testing::write_text_file(dir / "story.txt", text);
+  const std::string model = (shared_dir() / "models/stories260K").string();
+  const std::string story = (dir / "story.txt").string();
+  const std::string trace = (dir / "t.safetensors").string();
+  const std::string attention = (dir / "a.safetensors").string();
+  ASSERT_EQ(run("trace --model " + model + " --text-file " + story +
+                " --response-token 6 --window 5 --horizon-lo 2 --horizon-hi 20 --out " + trace)
+                .code,
+            0);
+  ASSERT_EQ(
+      run("forward --model " + model + " --text-file " + story + " --attention --out " + attention)
+          .code,
+      0);
+  const auto from_trace = run("tokens " + trace + " --json --top 5");
+  const std::string imported =
+      " --attention " + attention + " --model " + model + " --text-file " + story;
+  const auto from_attention = run("tokens" + imported +
+                                  " --response-token 6 --window 5 --horizon-lo 2 "
+                                  "--horizon-hi 20 --json --top 5");
+  ASSERT_EQ(from_trace.code, 0) << from_trace.out;
+  ASSERT_EQ(from_attention.code, 0) << from_attention.out;
+  auto a = nlohmann::json::parse(from_attention.out), b = nlohmann::json::parse(from_trace.out);
+  EXPECT_EQ(a["trace"], attention);
+  a.erase("trace");
+  b.erase("trace");
+  expect_json_near(a, b, "tokens");
+
+  const auto sinks_trace = run("sinks " + trace + " --json");
+  const auto sinks_attention = run("sinks" + imported + " --json");
+  ASSERT_EQ(sinks_attention.code, 0) << sinks_attention.out;
+  auto c = nlohmann::json::parse(sinks_attention.out), d = nlohmann::json::parse(sinks_trace.out);
+  c.erase("trace");
+  d.erase("trace");
+  expect_json_near(c, d, "sinks");
+
+  // Without a tokenizer the tokens are named by their ids; a trace and --attention together, or
+  // rhythm options without --attention, are usage errors.
+  const auto unlabelled = run("tokens --attention " + attention + " --json --top 1");
+  ASSERT_EQ(unlabelled.code, 0) << unlabelled.out;
+  EXPECT_EQ(nlohmann::json::parse(unlabelled.out)["tokens"][0]["text"], "<1>");
+  EXPECT_EQ(run("tokens " + trace + " --attention " + attention).code, 2);
+  EXPECT_EQ(run("tokens " + trace + " --window 3").code, 2);
+  EXPECT_EQ(run("sinks").code, 2);
+  ::sentlens::testing::write_text_file(dir / "other.txt", "A different text.");
+  const auto mismatch =
+      ::sentlens::testing::run_cli("sinks --attention " + attention + " --model " + model +
+                                   " --text-file " + (dir / "other.txt").string());
+  EXPECT_EQ(mismatch.exit_code, 3);
+  EXPECT_NE(mismatch.err.find("the attention covers"), std::string::npos) << mismatch.err;
+}
+
+TEST(TokenCommands, CalibrateRunsPastTheContextOnlyWithAllowLonger) {
+  SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");
+  TempDir dir;
+  std::string story;
+  for (int i = 0; i < 40; ++i) story += "Once upon a time there was a cat. The cat liked to play. ";
+  ::sentlens::testing::write_text_file(dir / "long.txt", story);  // > 512 tokens
+  const std::string model = (shared_dir() / "models/stories260K").string();
+  const std::string command = "calibrate --model " + model + " --text-file " +
+                              (dir / "long.txt").string() + " --heads 1:0,4:7 --json";
+  const auto refused = ::sentlens::testing::run_cli(command);
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_NE(refused.err.find("exceed max_position_embeddings 512"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("--allow-longer option of sentlens forward, trace, analyze, suppress "
+                             "and calibrate"),
+            std::string::npos)
+      << refused.err;
+  const auto allowed = run(command + " --allow-longer");
+  ASSERT_EQ(allowed.code, 0) << allowed.out;
+  EXPECT_GT(nlohmann::json::parse(allowed.out)["tokens"].get<int>(), 512);
 }
 
 TEST(TokenCommands, CalibrateWritesItsResultAndTakesTheReferenceProfile) {

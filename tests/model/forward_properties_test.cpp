@@ -3,6 +3,8 @@
 // load to the same numbers.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "model_test_support.h"
 #include "sentlens/error.h"
 #include "sentlens/model/attention_recorder.h"
@@ -26,12 +28,23 @@ TEST_P(CachedForwardTest, PrefixThenCachedSuffixEqualsFullForward) {
   SENTLENS_REQUIRE_SHARED_FILE("golden/hf/" + family + "/golden.safetensors");
   const Model model = Model::load(shared_dir() / "golden/hf" / family);
   const auto ids = golden_ids(family, "b");  // 96 tokens: crosses mistral's 24-token window
+  // Float32 noise of a different matmul split: 1e-5 / 1e-6 on the first families' N(0, 0.1)
+  // weights; the later goldens' larger weights (logits of order 10) use their suggested tolerance
+  // (cached and full differ by up to 4.6e-5 / 4.2e-6 there).
+  testing::Tolerance tolerance{1e-5, 1e-5, 1e-6};
+  const auto golden = testing::golden_json(shared_dir() / "golden/hf" / family);
+  if (golden.contains("suggested_tolerance")) tolerance = testing::tolerance_of(golden);
   AttentionRecorder full_recorder;
   ForwardOptions full_options;
   full_options.observers = {&full_recorder};
   const auto full = model.forward(ids, full_options);
 
-  for (std::int64_t split : {1, 40, 95}) {
+  // Phi-3's longrope picks its long factors once a forward runs past 64 positions (as transformers
+  // does per call), so a prefix of 64 or fewer would be rotated with other frequencies: split
+  // later.
+  const auto splits =
+      family == "phi3" ? std::vector<std::int64_t>{65, 95} : std::vector<std::int64_t>{1, 40, 95};
+  for (std::int64_t split : splits) {
     SCOPED_TRACE("split at " + std::to_string(split));
     KVCache cache;
     ForwardOptions options;
@@ -43,17 +56,20 @@ TEST_P(CachedForwardTest, PrefixThenCachedSuffixEqualsFullForward) {
     options.observers = {&suffix_recorder};
     const auto suffix = model.forward(ids.narrow(0, split, ids.size(0) - split), options);
     EXPECT_EQ(cache.length(), ids.size(0));
-    EXPECT_LT(max_abs_diff(torch::cat({prefix.logits, suffix.logits}), full.logits), 1e-5);
+    EXPECT_LT(max_abs_diff(torch::cat({prefix.logits, suffix.logits}), full.logits),
+              tolerance.logits);
     // The suffix's attention rows are the full map's last rows, over every key.
     EXPECT_LT(max_abs_diff(suffix_recorder.attentions(),
                            full_recorder.attentions().narrow(2, split, ids.size(0) - split)),
-              1e-6);
+              tolerance.attentions);
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CachedForwardTest,
                          ::testing::Values("gpt2", "llama_gqa", "llama3_rope", "mistral_swa",
-                                           "qwen2", "qwen3"));
+                                           "qwen2", "qwen3", "gemma2", "gemma3_text", "phi3",
+                                           "olmo2", "qwen2_moe", "qwen3_moe", "mixtral",
+                                           "deepseek_v3"));
 
 TEST(Forward, BatchOfSequencesEqualsEachSequenceAlone) {
   SENTLENS_REQUIRE_SHARED_FILE("golden/hf/qwen3/golden.safetensors");

@@ -1,9 +1,12 @@
 // Golden tests: our forward against Hugging Face transformers (eager, float32) for every family in
 // shared/golden/hf, and against the llama2.c-validated reference for stories260K, at several block
-// sizes. Tolerances from the golden READMEs: logits and hidden 1e-4, attentions 1e-5.
+// sizes. Tolerances from the golden READMEs: logits and hidden 1e-4, attentions 1e-5, or the
+// folder's own `suggested_tolerance` (golden.json) where it gives one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -19,14 +22,20 @@ using testing::golden_tensor;
 using testing::max_abs_diff;
 using testing::shared_dir;
 
+using testing::golden_json;
+using testing::tolerance_of;
+
 constexpr double kLogitTolerance = 1e-4;
-constexpr double kHiddenTolerance = 1e-4;
 constexpr double kAttentionTolerance = 1e-5;
 
 struct GoldenCase {
   std::string family;
   std::string input;  // "a" (17 tokens) or "b" (96 tokens)
 };
+
+void PrintTo(const GoldenCase& golden_case, std::ostream* os) {
+  *os << golden_case.family << " input " << golden_case.input;
+}
 
 std::string case_name(const ::testing::TestParamInfo<GoldenCase>& info) {
   return info.param.family + "_" + info.param.input;
@@ -45,6 +54,7 @@ TEST_P(HfGoldenTest, LogitsHiddenAndAttentionsMatchTransformersAtEveryBlockSize)
   const auto hidden = golden_tensor(golden, "hidden_" + input);
   const auto attentions = golden_tensor(golden, "attentions_" + input);
   const std::int64_t T = ids.size(0);
+  const testing::Tolerance tolerance = tolerance_of(golden_json(folder));
 
   for (std::int64_t block_size : {std::int64_t{1}, std::int64_t{7}, T}) {
     SCOPED_TRACE("block size " + std::to_string(block_size));
@@ -54,10 +64,19 @@ TEST_P(HfGoldenTest, LogitsHiddenAndAttentionsMatchTransformersAtEveryBlockSize)
     options.return_hidden = true;
     options.observers = {&recorder};
     const auto result = model.forward(ids, options);
-    EXPECT_LT(max_abs_diff(result.logits, logits), kLogitTolerance);
-    EXPECT_LT(max_abs_diff(result.hidden, hidden), kHiddenTolerance);
-    EXPECT_LT(max_abs_diff(recorder.attentions(), attentions), kAttentionTolerance);
+    EXPECT_LT(max_abs_diff(result.logits, logits), tolerance.logits);
+    EXPECT_LT(max_abs_diff(result.hidden, hidden), tolerance.hidden);
+    EXPECT_LT(max_abs_diff(recorder.attentions(), attentions), tolerance.attentions);
   }
+}
+
+std::vector<GoldenCase> every_input(std::initializer_list<const char*> families) {
+  std::vector<GoldenCase> cases;
+  for (const char* family : families) {
+    cases.push_back({family, "a"});
+    cases.push_back({family, "b"});
+  }
+  return cases;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -69,6 +88,78 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"qwen2", "a"}, GoldenCase{"qwen2", "b"}, GoldenCase{"qwen3", "a"},
                       GoldenCase{"qwen3", "b"}),
     case_name);
+
+// Families and activations added with the activation table (goldens from transformers 4.51/4.45).
+INSTANTIATE_TEST_SUITE_P(Activations, HfGoldenTest,
+                         ::testing::ValuesIn(every_input({"llama_gelu", "llama_gelu_tanh",
+                                                          "gpt2_gelu", "gpt2_relu",
+                                                          "qwen2_swish"})),
+                         case_name);
+INSTANTIATE_TEST_SUITE_P(MoreFamilies, HfGoldenTest,
+                         ::testing::ValuesIn(every_input({"gemma2", "gemma3_text", "phi3", "olmo2",
+                                                          "qwen2_moe", "qwen3_moe", "mixtral",
+                                                          "deepseek_v3"})),
+                         case_name);
+
+// Records the experts every mixture-of-experts layer chose, per layer.
+class RoutingRecorder : public RouterObserver {
+ public:
+  void observe_routing(const RoutingChoice& choice) override {
+    experts[choice.layer] = choice.experts.clone();
+    weights[choice.layer] = choice.weights.clone();
+  }
+  std::map<std::int64_t, torch::Tensor> experts, weights;
+};
+
+class RouterHookTest : public ::testing::TestWithParam<GoldenCase> {};
+
+TEST_P(RouterHookTest, TheRouterHookReportsTheExpertsTransformersChose) {
+  const auto& [family, input] = GetParam();
+  SENTLENS_REQUIRE_SHARED_FILE("golden/hf/" + family + "/golden.json");
+  const auto folder = shared_dir() / "golden/hf" / family;
+  const auto golden = golden_json(folder);
+  const Model model = Model::load(folder);
+  const auto ids = golden_tensor(folder / "golden.safetensors", "ids_" + input);
+  RoutingRecorder recorder;
+  ForwardOptions options;
+  options.router_observers = {&recorder};
+  model.forward(ids, options);
+  const auto& expected_layers = golden["routing"][input];
+  ASSERT_FALSE(expected_layers.empty());
+  EXPECT_EQ(recorder.experts.size(), expected_layers.size());  // dense layers report nothing
+  const auto k = model.config().experts_per_token;
+  for (const auto& expected : expected_layers) {
+    const auto layer = expected["layer"].get<std::int64_t>();
+    SCOPED_TRACE("layer " + std::to_string(layer));
+    ASSERT_EQ(recorder.experts.count(layer), 1u);
+    const auto chosen = recorder.experts[layer][0];  // [N = 1, T, k] -> [T, k]
+    ASSERT_EQ(chosen.sizes(), (std::vector<std::int64_t>{ids.size(0), k}));
+    const auto sorted = std::get<0>(chosen.sort(-1));
+    const auto& tokens = expected["selected_experts"];
+    ASSERT_EQ(static_cast<std::int64_t>(tokens.size()), ids.size(0));
+    for (std::int64_t t = 0; t < ids.size(0); ++t) {
+      auto want = tokens[static_cast<std::size_t>(t)].get<std::vector<std::int64_t>>();
+      std::sort(want.begin(), want.end());
+      const auto row = sorted[t];
+      EXPECT_EQ(
+          std::vector<std::int64_t>(row.data_ptr<std::int64_t>(), row.data_ptr<std::int64_t>() + k),
+          want)
+          << "token " << t;
+    }
+    const auto weights = recorder.weights[layer][0];
+    EXPECT_TRUE(torch::isfinite(weights).all().item<bool>());
+    EXPECT_TRUE((weights > 0).all().item<bool>());
+    if (model.config().norm_topk_prob) {  // renormalised, then scaled
+      const auto sums = weights.sum(-1);
+      EXPECT_LT((sums - model.config().routed_scaling_factor).abs().max().item<double>(), 1e-5);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(MixtureOfExperts, RouterHookTest,
+                         ::testing::ValuesIn(every_input({"qwen2_moe", "qwen3_moe", "mixtral",
+                                                          "deepseek_v3"})),
+                         case_name);
 
 TEST(Stories260KGolden, ShortStoryLogitsAndAttentionsMatchAtEveryBlockSize) {
   SENTLENS_REQUIRE_SHARED_FILE("golden/stories260K/short_story.safetensors");

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "sentlens/io/safetensors.h"
 #include "sentlens/model/tensor_io.h"
@@ -22,6 +24,29 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   if (!nan_x.equal(nan_y)) return NAN;
   auto diff = (x - y).abs().masked_fill(nan_x, 0);
   return diff.numel() == 0 ? 0.0 : diff.max().item<double>();
+}
+
+/// A golden folder's golden.json (an empty object where there is none).
+inline nlohmann::json golden_json(const std::filesystem::path& folder) {
+  std::ifstream file(folder / "golden.json");
+  return file ? nlohmann::json::parse(file) : nlohmann::json::object();
+}
+
+/// Absolute tolerances of a golden folder: the READMEs' (logits and hidden 1e-4, attentions 1e-5)
+/// or the folder's own `suggested_tolerance` where golden.json gives one.
+struct Tolerance {
+  double logits = 1e-4, hidden = 1e-4, attentions = 1e-5;
+};
+
+inline Tolerance tolerance_of(const nlohmann::json& golden) {
+  Tolerance tolerance;
+  if (golden.contains("suggested_tolerance")) {
+    const auto& suggested = golden["suggested_tolerance"];
+    tolerance.logits = suggested.value("logits_abs", tolerance.logits);
+    tolerance.hidden = suggested.value("hidden_abs", tolerance.hidden);
+    tolerance.attentions = suggested.value("attentions_abs", tolerance.attentions);
+  }
+  return tolerance;
 }
 
 /// A tensor of a golden safetensors file.

@@ -44,4 +44,11 @@ struct SinksReport {
 
 SinksReport run_sinks_job(const SinksJob& job);
 
+/// The reports of a token rhythm from any source (a trace, or attention imported by
+/// sentlens/workflow/attention_import.h); `source` names it, `token_texts` labels its tokens.
+TokensReport tokens_report(std::string source, std::vector<std::string> token_texts,
+                           const TokenRhythm& rhythm, const TokensJob& job);
+SinksReport sinks_report(std::string source, std::vector<std::string> token_texts,
+                         const TokenRhythm& rhythm, const SinkOptions& options);
+
 }  // namespace sentlens

@@ -49,8 +49,9 @@ struct ActHeadSinks {
 
 /// Calibrates the chosen heads' probabilities in place (after softmax, before ·V). c_j is the
 /// column sum over all T rows / (T − j), so a layer's block must hold the whole prefill
-/// (query_start 0, query_count = key_count = T): run with block_size ≥ T and no KV cache, as the
-/// reference does (with reference_quirks any block is taken, as the reference would). Rows whose
+/// (query_start 0, query_count = key_count = T): the editor asks the forward for whole layers
+/// (needs_whole_layer), so any block size works; a forward continuing a KV cache is refused (with
+/// reference_quirks any block is taken, as the reference would). Rows whose
 /// whole mass lies on the calibrated sinks are left as they are (the reference divides 0/0; our
 /// choice). Row 0 is left as is (reference).
 class ActCalibrator final : public AttentionEditor {
@@ -58,6 +59,7 @@ class ActCalibrator final : public AttentionEditor {
   explicit ActCalibrator(ActOptions options);
 
   bool edits_layer(std::int64_t layer) const override;
+  bool needs_whole_layer(std::int64_t layer) const override;
   void edit_probs(const AttentionBlock& block, torch::Tensor& probs) override;
 
   /// Sinks of every calibrated head, in the order the heads were edited; cleared by clear().
@@ -97,10 +99,11 @@ struct CalibrationReport {
 void write_calibration(const CalibrationReport& report, const ActOptions& options,
                        const std::filesystem::path& path);
 
-/// Runs the plain and the calibrated forward over `ids` (one block each) and compares them.
-/// Throws InputError for a head outside the model or fewer than 2 tokens.
+/// Runs the plain and the calibrated forward over `ids` and compares them. `allow_longer`: run
+/// past max_position_embeddings (ForwardOptions::allow_longer). Throws InputError for a head
+/// outside the model or fewer than 2 tokens.
 CalibrationReport calibrate_text(const Model& model, const std::vector<std::int64_t>& ids,
-                                 const ActOptions& options);
+                                 const ActOptions& options, bool allow_longer = false);
 
 /// The `sentlens calibrate` job.
 struct CalibrationJob {
@@ -111,6 +114,7 @@ struct CalibrationJob {
   std::string device = "cpu";                // torch device string
   int threads = 0;                           // intra-op threads; 0 = all cores
   WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
+  bool allow_longer = false;                 // run past max_position_embeddings
 };
 
 CalibrationReport run_calibration_job(const CalibrationJob& job);

@@ -56,11 +56,33 @@ class AttentionEditor {
   /// -inf scores). Blocks of such a layer then span all keys for editors and observers alike.
   /// Only reproducing code that masks with a finite value (reference-profile suppression) needs it.
   virtual bool needs_all_keys(std::int64_t /*layer*/) const { return false; }
+  /// Whether the editor must see every query row of the forward in this layer at once (one block
+  /// of [num_heads, T, key_count]), as ACT's column means over all rows do. The forward then
+  /// lifts its cap on a block's size (32 MiB; ForwardOptions::block_size) for that layer: it costs
+  /// 2 x heads x T x T floats (16 heads at 2,000 tokens: 512 MiB), checked in the memory plan.
+  virtual bool needs_whole_layer(std::int64_t /*layer*/) const { return false; }
   /// Pre-softmax scores QKᵀ·scale, with the causal (and sliding-window) mask already applied as
   /// -inf. A row left with no finite score would give NaN probabilities: keep one key visible.
   virtual void edit_scores(const AttentionBlock& /*block*/, torch::Tensor& /*scores*/) {}
   /// Post-softmax probabilities, before they multiply the values.
   virtual void edit_probs(const AttentionBlock& /*block*/, torch::Tensor& /*probs*/) {}
+};
+
+/// The experts a mixture-of-experts layer chose for the tokens of one forward.
+struct RoutingChoice {
+  std::int64_t layer = 0;        // 0-based layer index
+  std::int64_t past_length = 0;  // absolute position of the forward's first token
+  torch::Tensor experts;         // int64 [N, T, k]: the chosen experts of each token
+  torch::Tensor weights;  // float32 [N, T, k]: each one's weight in the layer output, after the
+                          // family's renormalisation and scaling (what multiplies its output)
+};
+
+/// Reads the router's choices of mixture-of-experts layers (dense layers report nothing). The
+/// tensors are valid only during the call.
+class RouterObserver {
+ public:
+  virtual ~RouterObserver() = default;
+  virtual void observe_routing(const RoutingChoice& choice) = 0;
 };
 
 }  // namespace sentlens

@@ -43,16 +43,19 @@ struct LoadOptions {
 
 /// Options of one forward pass.
 struct ForwardOptions {
-  std::int64_t block_size =
-      256;                     // query rows per attention block (our choice: bounds the
-                               // [heads, block, keys] working set; any value gives equal results)
-  bool compute_logits = true;  // skip the LM head when nobody needs logits
+  std::int64_t block_size = 256;  // query rows per attention block (our choice: bounds the
+                                  // [heads, block, keys] working set; any value gives equal
+                                  // results). Lowered for long inputs so that one [N, H, rows,
+                                  // keys] float32 block stays within 32 MiB, except in layers where
+                                  // an editor needs_whole_layer (hooks.h)
+  bool compute_logits = true;     // skip the LM head when nobody needs logits
   bool last_logits_only = false;  // logits of each sequence's last position only (generation):
                                   // [(N,) 1, V] instead of [(N,) T, V]
   bool return_hidden = false;     // also return the final normed hidden states
   bool allow_longer = false;      // allow positions beyond max_position_embeddings
-  std::vector<AttentionObserver*> observers;  // not owned
-  std::vector<AttentionEditor*> editors;      // not owned; applied in order
+  std::vector<AttentionObserver*> observers;      // not owned
+  std::vector<AttentionEditor*> editors;          // not owned; applied in order
+  std::vector<RouterObserver*> router_observers;  // not owned; mixture-of-experts layers only
   KVCache* cache = nullptr;  // when set: continue after its positions and append to it
   bool enable_grad = false;  // record autograd (training); default: inference without gradients
 };
@@ -115,7 +118,7 @@ class Model {
  private:
   Model();
   void check_forward_memory(std::int64_t N, std::int64_t past, std::int64_t T,
-                            const ForwardOptions& options) const;
+                            std::int64_t block_rows, const ForwardOptions& options) const;
   ModelConfig config_;
   std::filesystem::path directory_;
   torch::Device device_ = torch::kCPU;

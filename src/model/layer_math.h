@@ -1,0 +1,33 @@
+// Private: the tensor functions the decoder layers are made of (projections, norms, activations,
+// MLPs), shared by the dense forward and the mixture of experts.
+#pragma once
+
+#include <torch/types.h>
+
+#include "sentlens/model/config.h"
+
+namespace sentlens {
+
+/// x·Wᵀ (+ b when `bias` is defined).
+torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
+                      const torch::Tensor& bias = {});
+
+/// RMSNorm as in transformers: weight · (x / sqrt(mean(x²) + eps)), in float32 (Gemma's (1 + w)
+/// is folded into the weight at load).
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+
+/// The config's norm (RMSNorm, or LayerNorm with `bias`).
+torch::Tensor norm(const ModelConfig& config, const torch::Tensor& x, const torch::Tensor& weight,
+                   const torch::Tensor& bias = {});
+
+/// `activation` of x, as transformers' ACT2FN defines it. `in_place`: x may be overwritten (no
+/// autograd records the forward).
+torch::Tensor activate(Activation activation, const torch::Tensor& x, bool in_place);
+
+/// A gated MLP: down(act(gate(x)) · up(x)), gate_up_weight holding the gate rows then the up rows.
+torch::Tensor gated_mlp(Activation activation, const torch::Tensor& x,
+                        const torch::Tensor& gate_up_weight, const torch::Tensor& down_weight,
+                        const torch::Tensor& gate_up_bias = {}, const torch::Tensor& down_bias = {},
+                        bool grad = false);
+
+}  // namespace sentlens
