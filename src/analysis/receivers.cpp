@@ -50,10 +50,35 @@ double median(std::vector<double> values, bool float32) {
   return (lower + upper) / 2.0;
 }
 
+// Receiver heads mean something when they are few and heavy-tailed (§1.6): say so when they are
+// most of the heads, or when some have a kurtosis of 0 or less.
+void warn_about_receiver_heads(ReceiverAnalysis& analysis, std::int64_t valid_count) {
+  const auto chosen = static_cast<std::int64_t>(analysis.receiver_heads.size());
+  if (2 * chosen > valid_count) {
+    analysis.warnings.push_back(fmt::format(
+        "the {} receiver heads (top-k {}) are {} of the {} heads with a finite kurtosis: on a "
+        "model this small they do not single out heads; use a smaller --top-k",
+        chosen, analysis.top_k, chosen, valid_count));
+    logger().warn("{}", analysis.warnings.back());
+  }
+  std::int64_t flat_tailed = 0;
+  for (std::int64_t flat : analysis.top_k_flat_indices) {
+    if (analysis.kurtosis_mean[static_cast<std::size_t>(flat)] <= 0) ++flat_tailed;
+  }
+  if (flat_tailed > 0) {
+    analysis.warnings.push_back(fmt::format(
+        "{} of the {} receiver heads have a kurtosis of 0 or less: their vertical scores are "
+        "not heavy-tailed, so they do not point at a few sentences",
+        flat_tailed, chosen));
+    logger().warn("{}", analysis.warnings.back());
+  }
+}
+
 void check_options(const ReceiverOptions& options) {
   SENTLENS_CHECK(options.proximity_ignore >= 0, InputError,
                  "proximity_ignore must be >= 0 sentences, got {}", options.proximity_ignore);
-  SENTLENS_CHECK(options.top_k >= 1, InputError, "top_k must be >= 1, got {}", options.top_k);
+  SENTLENS_CHECK(options.top_k >= 0, InputError, "top_k must be >= 0 (0 = automatic), got {}",
+                 options.top_k);
 }
 
 }  // namespace
@@ -146,6 +171,10 @@ double fisher_kurtosis(const std::vector<double>& values, double resolution) {
   // scipy.stats.kurtosis: a (near-)constant slice is NaN, not -3.
   if (m2 <= (resolution * mean) * (resolution * mean)) return kNaN;
   return m4 / (m2 * m2) - 3.0;
+}
+
+std::int64_t default_receiver_top_k(std::int64_t num_layers, std::int64_t num_heads) {
+  return std::clamp<std::int64_t>((num_layers * num_heads + 15) / 16, 1, 20);
 }
 
 ReceiverAnalysis analyze_receivers(const std::vector<SentenceMatrices>& traces,
@@ -243,7 +272,9 @@ ReceiverAnalysis analyze_receivers(const std::vector<SentenceMatrices>& traces,
                  "fewer than two finite values (S = {}, proximity_ignore = {})",
                  first.num_sentences, p);
   const auto valid_count = static_cast<std::int64_t>(valid_values.size());
-  const std::int64_t k = std::min(options.top_k, valid_count);
+  analysis.top_k =
+      options.top_k > 0 ? options.top_k : default_receiver_top_k(analysis.num_layers, heads);
+  const std::int64_t k = std::min(analysis.top_k, valid_count);
   // np.argpartition(values, -k)[-k:], then np.argsort(-values[top]): reproduced step for step
   // because equal kurtoses (identical rank vectors with control_depth) occur in practice.
   const std::vector<std::int64_t> partition =
@@ -257,6 +288,8 @@ ReceiverAnalysis analyze_receivers(const std::vector<SentenceMatrices>& traces,
     analysis.top_k_flat_indices.push_back(flat);
     analysis.receiver_heads.emplace_back(flat / heads, flat % heads);
   }
+
+  warn_about_receiver_heads(analysis, valid_count);
 
   for (std::size_t t = 0; t < traces.size(); ++t) {
     TraceReceiverScores& scores = analysis.traces[t];

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "io/json_file.h"
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/trace/trace.h"
 #include "util/check.h"
@@ -27,6 +28,8 @@ ReceiversReport run_receivers_job(const ReceiversJob& job) {
                            imported.warnings.end());
     report.inputs.push_back(std::move(imported.matrices));
   }
+  // A bad output path fails before the analysis, not after it.
+  if (!job.out.empty()) check_output_path(job.out);
   report.analysis = analyze_receivers(report.inputs, job.options);
   report.warnings.insert(report.warnings.end(), report.analysis.warnings.begin(),
                          report.analysis.warnings.end());

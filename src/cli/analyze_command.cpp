@@ -190,11 +190,13 @@ void print_table(const AnalyzeResult& result, const Arguments& arguments) {
           result.receivers
               ->kurtosis_mean[static_cast<std::size_t>(layer * trace.num_heads + head)]);
     }
-    fmt::print("\nReceiver heads ({} of {}, {}; kurtosis): {}{}\n", shown,
-               result.receivers->receiver_heads.size(),
+    const std::size_t chosen = result.receivers->receiver_heads.size();
+    fmt::print("\nReceiver heads: {} of the model's {} heads ({}){}; kurtosis in brackets: {}{}\n",
+               chosen, trace.num_layers * trace.num_heads,
                result.receiver_heads_from_file ? "from " + arguments.receiver_heads
-                                               : std::string("top-k of this trace"),
-               heads, shown < result.receivers->receiver_heads.size() ? ", ..." : "");
+                                               : std::string("top kurtosis of this trace"),
+               shown < chosen ? fmt::format(", the first {} shown", shown) : std::string(), heads,
+               shown < chosen ? ", ..." : "");
   }
   if (result.roles) {
     const TokenRoles& roles = *result.roles;
@@ -271,9 +273,7 @@ void register_analyze_command(CLI::App& app) {
                     "Split the whole text, ignoring <think> ... </think>");
   add_no_bos_flag(*command, arguments->no_bos);
   auto& receivers = arguments->job.receivers;
-  command->add_option("--top-k", receivers.top_k, "Receiver heads (top kurtosis)")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+  add_top_k_option(*command, receivers.top_k);
   command
       ->add_option("--proximity-ignore", receivers.proximity_ignore,
                    "Vertical scores ignore sentences closer than this")

@@ -93,4 +93,13 @@ CLI::Option* add_profile_option(CLI::App& command, std::string& profile, const s
   return command.add_option("--profile", profile, help)->capture_default_str();
 }
 
+CLI::Option* add_top_k_option(CLI::App& command, std::int64_t& top_k) {
+  return command
+      .add_option("--top-k", top_k,
+                  "Receiver heads: the top-k heads by kurtosis; 0 = automatic, ceil(L x H / 16) "
+                  "between 1 and 20 (the original code: 20)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
+}
+
 }  // namespace sentlens::cli

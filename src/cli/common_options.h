@@ -61,6 +61,9 @@ struct PromptOptions {
 };
 void add_prompt_options(CLI::App& command, PromptOptions& prompt);
 
+/// --top-k K: the number of receiver heads, 0 = automatic (default_receiver_top_k).
+CLI::Option* add_top_k_option(CLI::App& command, std::int64_t& top_k);
+
 /// --json: print JSON on stdout.
 CLI::Option* add_json_flag(CLI::App& command, bool& json,
                            const std::string& help = "Print JSON on stdout");

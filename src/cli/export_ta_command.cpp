@@ -25,11 +25,7 @@ void register_export_ta_command(CLI::App& app) {
       ->required();
   command->add_option("dir", arguments->directory, "Output folder (created if missing)")
       ->required();
-  command
-      ->add_option("--top-k", arguments->options.top_k,
-                   "Receiver heads: the top-k heads by this trace's kurtosis")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  add_top_k_option(*command, arguments->options.top_k);
   command
       ->add_option("--proximity-ignore", arguments->options.proximity_ignore,
                    "Ignore cells with i - j below this (sentences) in the vertical scores")

@@ -42,9 +42,7 @@ void register_receivers_command(CLI::App& app) {
                    "Ignore cells with i - j below this (sentences)")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
-  command->add_option("--top-k", arguments->job.options.top_k, "Number of receiver heads")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  add_top_k_option(*command, arguments->job.options.top_k);
   command->add_flag("--control-depth", arguments->job.options.control_depth,
                     "Rank each row before averaging (original control_depth)");
   command->add_option("--score-type", arguments->score_type, "mean or median")

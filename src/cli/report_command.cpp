@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/counted.h"
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/report/report.h"
 #include "sentlens/trace/trace.h"
 #include "sentlens/util/parse_lists.h"
@@ -38,11 +39,7 @@ void register_report_command(CLI::App& app) {
       ->required();
   command->add_option("-o,--out", arguments->out, "The HTML file to write (atomically)")
       ->required();
-  command
-      ->add_option("--top-k", arguments->options.receivers.top_k,
-                   "Receiver heads: the top-k heads by this trace's kurtosis")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  add_top_k_option(*command, arguments->options.receivers.top_k);
   command
       ->add_option("--proximity-ignore", arguments->options.receivers.proximity_ignore,
                    "Ignore cells with i - j below this (sentences) in the vertical scores")
@@ -82,6 +79,7 @@ void register_report_command(CLI::App& app) {
       options.receiver_heads = parse_head_list(arguments->receivers, "--receivers");
     const auto start = std::chrono::steady_clock::now();
     const Trace trace = read_trace(arguments->trace);
+    check_output_path(arguments->out);  // fail before the analysis, not after it
     const ReportData data = build_report_data(trace, options, arguments->trace);
     const std::uintmax_t size = write_html_report(data, arguments->out);
     const double seconds =

@@ -265,8 +265,8 @@ float decode_log8(std::uint8_t code, double log_lo, double log_hi) {
 
 ReportData build_report_data(const Trace& trace, const ReportOptions& options,
                              const std::string& source) {
-  SENTLENS_CHECK(options.receivers.top_k >= 1, InputError, "--top-k must be at least 1, got {}",
-                 options.receivers.top_k);
+  SENTLENS_CHECK(options.receivers.top_k >= 0, InputError,
+                 "--top-k must be at least 0 (0 = automatic), got {}", options.receivers.top_k);
   SENTLENS_CHECK(options.receivers.proximity_ignore >= 0, InputError,
                  "--proximity-ignore must be >= 0, got {}", options.receivers.proximity_ignore);
   SENTLENS_CHECK(options.max_token_points >= 10, InputError,
@@ -295,6 +295,9 @@ ReportData build_report_data(const Trace& trace, const ReportOptions& options,
   data.num_sentences = trace.num_sentences();
   data.num_tokens = trace.num_tokens();
   data.receiver_options = options.receivers;
+  if (data.receiver_options.top_k == 0) {  // automatic: say which count was used
+    data.receiver_options.top_k = default_receiver_top_k(trace.num_layers, trace.num_heads);
+  }
   const auto bytes = static_cast<std::int64_t>(trace.text.size());
   for (std::int64_t s = 0; s < trace.num_sentences(); ++s) {
     const Sentence& sentence = trace.sentences[idx(s)];

@@ -101,7 +101,9 @@ ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const ReceiverOp
   summary["num_heads"] = trace.num_heads;
   summary["num_sentences"] = S;
   summary["num_tokens"] = trace.num_tokens();
-  summary["receiver_options"] = {{"top_k", options.top_k},
+  const std::int64_t top_k =
+      options.top_k > 0 ? options.top_k : default_receiver_top_k(trace.num_layers, trace.num_heads);
+  summary["receiver_options"] = {{"top_k", top_k},
                                  {"proximity_ignore", options.proximity_ignore},
                                  {"control_depth", options.control_depth},
                                  {"score_type", score_type_name(options.score_type)},

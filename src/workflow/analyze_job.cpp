@@ -54,11 +54,18 @@ void analyze_trace(const Trace& trace, const AnalyzeJob& options, AnalyzeResult&
   result.token_texts = token_texts(trace);
   // Vertical scores need sentences farther apart than proximity_ignore and a head whose scores
   // vary; a short trace may have neither, and the other analyses still apply.
+  // A receiver-heads file is read first: a bad one fails before any analysis.
+  std::vector<std::pair<std::int64_t, std::int64_t>> heads_from_file;
+  ReceiverOptions receiver_options = options.receivers;
+  if (!options.receiver_heads_file.empty()) {
+    heads_from_file = read_receiver_heads_file(options.receiver_heads_file);
+    receiver_options.top_k = static_cast<std::int64_t>(heads_from_file.size());
+  }
   try {
     ReceiverAnalysis analysis =
-        analyze_receivers({sentence_matrices(trace, trace.model)}, options.receivers);
-    if (!options.receiver_heads_file.empty()) {
-      use_receiver_heads(analysis, read_receiver_heads_file(options.receiver_heads_file));
+        analyze_receivers({sentence_matrices(trace, trace.model)}, receiver_options);
+    if (!heads_from_file.empty()) {
+      use_receiver_heads(analysis, heads_from_file);
       result.receiver_heads_from_file = true;
     }
     result.warnings.insert(result.warnings.end(), analysis.warnings.begin(),

@@ -153,8 +153,9 @@ TEST(Receivers, BadInputsNameTheProblem) {
             "traces from different models: a has 2 layers x 2 heads, c has 1 x 2");
   EXPECT_EQ(error_of([&] { analyze_receivers({}, options); }),
             "receiver heads need at least one trace");
-  options.top_k = 0;
-  EXPECT_EQ(error_of([&] { analyze_receivers({m}, options); }), "top_k must be >= 1, got 0");
+  options.top_k = -1;
+  EXPECT_EQ(error_of([&] { analyze_receivers({m}, options); }),
+            "top_k must be >= 0 (0 = automatic), got -1");
   EXPECT_EQ(error_of([] { parse_score_type("max"); }),
             "--score-type: unknown score type 'max', expected 'mean' or 'median'");
 }

@@ -80,7 +80,7 @@ TEST(ReportCli, ErrorsAndHelp) {
   EXPECT_EQ(bad.exit_code, 4) << bad.err;
   const auto no_out = run_cli("report " + quoted((dir / "bad.safetensors").string()));
   EXPECT_EQ(no_out.exit_code, 2);
-  const auto bad_k = run_cli("report x -o y --top-k 0");
+  const auto bad_k = run_cli("report x -o y --top-k -1");
   EXPECT_EQ(bad_k.exit_code, 2);
 }
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "sentlens/io/safetensors.h"
 #include "test_support.h"
 
@@ -103,6 +104,23 @@ TEST(SentenceCommands, TraceThenReceivers) {
   const std::string clean_trace = (dir / "clean.trace.safetensors").string();
   EXPECT_EQ(run("receivers " + clean_trace + " --strict").code, 2);
   EXPECT_EQ(run("receivers " + clean_trace + " --profile reference").code, 2);
+
+  // The automatic top-k scales with the model: stories260K has 5 x 8 = 40 heads, so 3 receiver
+  // heads; 30 of them are most of the heads, which a warning says (stderr and --json).
+  const auto automatic = run("receivers " + clean_trace + " --json");
+  ASSERT_EQ(automatic.code, 0) << automatic.out;
+  EXPECT_EQ(nlohmann::json::parse(automatic.out)["receiver_heads"].size(), 3u);
+  const auto most = ::sentlens::testing::run_cli("receivers " + clean_trace + " --top-k 30 --json");
+  ASSERT_EQ(most.exit_code, 0) << most.err;
+  const std::string warning = "the 30 receiver heads (top-k 30) are 30 of the";
+  EXPECT_NE(most.err.find(warning), std::string::npos) << most.err;
+  EXPECT_NE(most.err.find("use a smaller --top-k"), std::string::npos) << most.err;
+  bool in_json = false;
+  const auto most_json = nlohmann::json::parse(most.out);
+  for (const auto& w : most_json["warnings"]) {
+    in_json = in_json || w.get<std::string>().find(warning) != std::string::npos;
+  }
+  EXPECT_TRUE(in_json) << most.out;
 }
 
 }  // namespace

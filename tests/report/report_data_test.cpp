@@ -205,7 +205,7 @@ TEST(ReportData, GivenReceiverHeads) {
 TEST(ReportData, RejectsBadOptions) {
   const Trace trace = synthetic_trace({});
   ReportOptions options;
-  options.receivers.top_k = 0;
+  options.receivers.top_k = -1;
   EXPECT_THROW(build_report_data(trace, options, "t"), InputError);
   options = {};
   options.max_token_points = 1;
