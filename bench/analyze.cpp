@@ -96,8 +96,9 @@ int main(int argc, char** argv) {
         "forward (no LM head) {:.2f} s; analyze {:.2f} s; analyze / forward = {:.3f} "
         "(target <= 1.10)\n",
         ids.size(0), result.trace.num_sentences(), result.trace.num_layers, result.trace.num_heads,
-        result.receivers ? result.receivers->receiver_heads.size() : std::size_t{0}, best_forward,
-        best_analyze, best_analyze / best_forward);
+        result.analysis.receivers ? result.analysis.receivers->receiver_heads.size()
+                                  : std::size_t{0},
+        best_forward, best_analyze, best_analyze / best_forward);
   } catch (const std::exception& error) {
     fmt::print(stderr, "sentlens_bench_analyze: {}\n", error.what());
     return 1;

@@ -52,26 +52,31 @@ double median(std::vector<double> values, bool float32) {
 
 // Receiver heads mean something when they are few and heavy-tailed (§1.6): say so when they are
 // most of the heads, or when some have a kurtosis of 0 or less.
-void warn_about_receiver_heads(ReceiverAnalysis& analysis, std::int64_t valid_count) {
+// What a reader of the receiver heads should know: top-k heads that are most of the model's heads
+// single nothing out; heads whose scores are not heavy-tailed point at no sentence. Heads given
+// by the user (`top_k_selected` false) were not chosen here: only the second applies.
+std::vector<std::string> receiver_head_warnings(const ReceiverAnalysis& analysis,
+                                                bool top_k_selected) {
+  const std::int64_t valid_count = analysis.candidate_heads;
+  std::vector<std::string> warnings;
   const auto chosen = static_cast<std::int64_t>(analysis.receiver_heads.size());
-  if (2 * chosen > valid_count) {
-    analysis.warnings.push_back(fmt::format(
+  if (top_k_selected && 2 * chosen > valid_count) {
+    warnings.push_back(fmt::format(
         "the {} receiver heads (top-k {}) are {} of the {} heads with a finite kurtosis: on a "
         "model this small they do not single out heads; use a smaller --top-k",
         chosen, analysis.top_k, chosen, valid_count));
-    logger().warn("{}", analysis.warnings.back());
   }
   std::int64_t flat_tailed = 0;
   for (std::int64_t flat : analysis.top_k_flat_indices) {
     if (analysis.kurtosis_mean[static_cast<std::size_t>(flat)] <= 0) ++flat_tailed;
   }
   if (flat_tailed > 0) {
-    analysis.warnings.push_back(fmt::format(
+    warnings.push_back(fmt::format(
         "{} of the {} receiver heads have a kurtosis of 0 or less: their vertical scores are "
         "not heavy-tailed, so they do not point at a few sentences",
         flat_tailed, chosen));
-    logger().warn("{}", analysis.warnings.back());
   }
+  return warnings;
 }
 
 void check_options(const ReceiverOptions& options) {
@@ -272,6 +277,7 @@ ReceiverAnalysis analyze_receivers(const std::vector<SentenceMatrices>& traces,
                  "fewer than two finite values (S = {}, proximity_ignore = {})",
                  first.num_sentences, p);
   const auto valid_count = static_cast<std::int64_t>(valid_values.size());
+  analysis.candidate_heads = valid_count;
   analysis.top_k =
       options.top_k > 0 ? options.top_k : default_receiver_top_k(analysis.num_layers, heads);
   const std::int64_t k = std::min(analysis.top_k, valid_count);
@@ -289,7 +295,10 @@ ReceiverAnalysis analyze_receivers(const std::vector<SentenceMatrices>& traces,
     analysis.receiver_heads.emplace_back(flat / heads, flat % heads);
   }
 
-  warn_about_receiver_heads(analysis, valid_count);
+  for (std::string& warning : receiver_head_warnings(analysis, true)) {
+    logger().warn("{}", warning);
+    analysis.warnings.push_back(std::move(warning));
+  }
 
   for (std::size_t t = 0; t < traces.size(); ++t) {
     TraceReceiverScores& scores = analysis.traces[t];
@@ -334,8 +343,15 @@ void use_receiver_heads(ReceiverAnalysis& analysis,
         analysis.num_layers, analysis.num_heads);
     flat.push_back(layer * analysis.num_heads + head);
   }
+  // The warnings about the top-k heads no longer apply: replace them by those about these heads.
+  for (const std::string& stale : receiver_head_warnings(analysis, true)) {
+    analysis.warnings.erase(std::remove(analysis.warnings.begin(), analysis.warnings.end(), stale),
+                            analysis.warnings.end());
+  }
   analysis.receiver_heads = heads;
   analysis.top_k_flat_indices = flat;
+  for (std::string& warning : receiver_head_warnings(analysis, false))
+    analysis.warnings.push_back(std::move(warning));
   for (TraceReceiverScores& scores : analysis.traces) {
     const auto s_count = static_cast<std::int64_t>(
         scores.vert_scores.size() /

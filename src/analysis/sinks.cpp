@@ -41,6 +41,9 @@ SinkReport find_sinks(const std::vector<float>& key_attention, std::int64_t num_
       num_layers, num_heads, t_count);
   SENTLENS_CHECK(options.threshold >= 0, InputError, "sink threshold must be >= 0, got {}",
                  options.threshold);
+  SENTLENS_CHECK(options.min_rows >= 1, InputError,
+                 "minimum query rows per sink key must be >= 1 (1 = every key), got {}",
+                 options.min_rows);
   SinkReport report;
   report.options = options;
   report.hidden_per_layer.assign(static_cast<std::size_t>(num_layers), 0);
@@ -52,6 +55,7 @@ SinkReport find_sinks(const std::vector<float>& key_attention, std::int64_t num_
       double total = 0, on_sinks = 0;
       for (std::int64_t j = 0; j < t_count; ++j) {
         total += sums[j];
+        if (t_count - j < options.min_rows) continue;
         // c_j > τ, strictly (ACT: `> THRES`).
         if (!(scores[static_cast<std::size_t>(j)] > options.threshold)) continue;
         const SinkKind kind = classify_sink(j, token_texts[static_cast<std::size_t>(j)]);

@@ -297,4 +297,29 @@ TokenRoles token_roles(const TokenRhythm& rhythm, const TokenRoleOptions& option
   return roles;
 }
 
+namespace {
+
+std::vector<std::int64_t> strongest_marked(const std::vector<bool>& marked,
+                                           const std::vector<double>& values, std::size_t count) {
+  std::vector<std::int64_t> order;
+  for (std::size_t r = 0; r < marked.size(); ++r) {
+    if (marked[r] && std::isfinite(values[r])) order.push_back(static_cast<std::int64_t>(r));
+  }
+  std::stable_sort(order.begin(), order.end(), [&values](std::int64_t a, std::int64_t b) {
+    return values[static_cast<std::size_t>(a)] > values[static_cast<std::size_t>(b)];
+  });
+  if (order.size() > count) order.resize(count);
+  return order;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> top_preplan_tokens(const TokenRoles& roles, std::size_t count) {
+  return strongest_marked(roles.preplan, roles.delta, count);
+}
+
+std::vector<std::int64_t> top_anchor_tokens(const TokenRoles& roles, std::size_t count) {
+  return strongest_marked(roles.anchor, roles.fai, count);
+}
+
 }  // namespace sentlens

@@ -1,17 +1,15 @@
 // Trace capture: text -> sentences + tokens -> forward with streaming pooling -> Trace.
 #include "sentlens/capture/trace_capture.h"
 
-#include <chrono>
 #include <optional>
 
 #include <torch/torch.h>
 
 #include "sentlens/capture/sentence_pooling.h"
 #include "sentlens/capture/token_rhythm_observer.h"
-#include "sentlens/model/device.h"
 #include "sentlens/text/sentence_spans.h"
+#include "sentlens/util/version.h"
 #include "util/check.h"
-#include "util/seconds.h"
 
 namespace sentlens {
 
@@ -96,6 +94,7 @@ Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std:
   trace.model = model.directory().string();
   trace.config_fingerprint = model.config().fingerprint();
   trace.tokenizer_fingerprint = tokenizer.fingerprint();
+  trace.library_version = version();  // reports made before the file is written say it too
   trace.text = text;
   trace.parameters = parameters;
   trace.sentences = aligned.split.sentences;
@@ -115,39 +114,6 @@ Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std:
       trace.rhythm.token_entropy = token_entropy_from_logits(result.logits);
   }
   return trace;
-}
-
-TraceSummary run_trace_job(const TraceJob& job) {
-  SENTLENS_CHECK(!job.out.empty(), InputError, "no output file given (--out)");
-  SENTLENS_CHECK(job.parameters.block_size >= 1, InputError, "block size must be >= 1, got {}",
-                 job.parameters.block_size);
-  TraceSummary summary;
-  auto start = std::chrono::steady_clock::now();
-  const torch::Device device = parse_device(job.device);
-  const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads, job.weights});
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
-  summary.load_seconds = seconds_since(start);
-
-  start = std::chrono::steady_clock::now();
-  const auto response_char = response_char_start(job.text, job.prompt_chars, job.response_marker);
-  TraceParameters parameters = job.parameters;
-  parameters.response_char_start = response_char.value_or(0);  // no prompt: all is response
-  if (response_char && parameters.rhythm.response_start == 0) parameters.rhythm.response_start = -1;
-  const AlignedText aligned = align_sentences(
-      *tokenizer, job.text,
-      split_response(job.text, parameters.response_char_start, split_options(parameters)),
-      parameters);
-  const Trace trace = capture_aligned(model, *tokenizer, job.text, aligned, parameters);
-  summary.forward_seconds = seconds_since(start);
-
-  start = std::chrono::steady_clock::now();
-  write_trace(trace, job.out);
-  summary.write_seconds = seconds_since(start);
-  summary.tokens = trace.num_tokens();
-  summary.sentences = trace.num_sentences();
-  summary.layers = trace.num_layers;
-  summary.heads = trace.num_heads;
-  return summary;
 }
 
 }  // namespace sentlens

@@ -1,6 +1,5 @@
 // `sentlens analyze`: the whole job in one command — a checkpoint and a reasoning trace in, a
 // summary table (or JSON), a trace file and an HTML report out.
-#include <unistd.h>
 #include <cmath>
 #include <cstdio>
 
@@ -13,6 +12,7 @@
 #include "cli/counted.h"
 #include "cli/input_text.h"
 #include "cli/json_values.h"
+#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/workflow/analyze.h"
 #include "sentlens/workflow/demo.h"
@@ -50,20 +50,6 @@ std::string excerpt(std::string_view text, std::size_t width) {
   return line.substr(0, cut) + "...";
 }
 
-// Anchor and preplan tokens, strongest first by FAI / WAAD (the quantities that define them).
-std::vector<std::int64_t> strongest(const std::vector<bool>& marked,
-                                    const std::vector<double>& values, std::size_t count) {
-  std::vector<std::int64_t> order;
-  for (std::size_t r = 0; r < marked.size(); ++r) {
-    if (marked[r] && std::isfinite(values[r])) order.push_back(static_cast<std::int64_t>(r));
-  }
-  std::stable_sort(order.begin(), order.end(), [&values](std::int64_t a, std::int64_t b) {
-    return values[static_cast<std::size_t>(a)] > values[static_cast<std::size_t>(b)];
-  });
-  if (order.size() > count) order.resize(count);
-  return order;
-}
-
 // The suppressed sentence each target depends on most (clean profile: causal cells only).
 std::pair<std::int64_t, double> strongest_dependency(const Trace& trace, std::int64_t target) {
   const std::int64_t s_count = trace.num_sentences();
@@ -93,14 +79,15 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
                                 {"char_end", sentence.char_end},
                                 {"token_start", tokens.start},
                                 {"token_end", tokens.end}};
-    if (result.receivers) {
-      item["receiver_head_score"] = json_number(
-          result.receivers->traces.front().receiver_head_scores[static_cast<std::size_t>(s)]);
+    if (result.analysis.receivers) {
+      item["receiver_head_score"] =
+          json_number(result.analysis.receivers->traces.front()
+                          .receiver_head_scores[static_cast<std::size_t>(s)]);
     }
     json["sentence_list"].push_back(item);
   }
-  if (result.receivers) {
-    const ReceiverAnalysis& receivers = *result.receivers;
+  if (result.analysis.receivers) {
+    const ReceiverAnalysis& receivers = *result.analysis.receivers;
     json["receiver_heads"] = nlohmann::ordered_json::array();
     for (const auto& [layer, head] : receivers.receiver_heads) {
       json["receiver_heads"].push_back(
@@ -109,29 +96,32 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
            {"kurtosis", json_number(receivers.kurtosis_mean[static_cast<std::size_t>(
                             layer * trace.num_heads + head)])}});
     }
-    json["receiver_heads_from"] =
-        result.receiver_heads_from_file ? arguments.receiver_heads : "this trace (top-k kurtosis)";
-    json["broadcasting_sentences"] = result.broadcasting;
+    json["receiver_heads_from"] = !result.analysis.options.receiver_heads_source.empty()
+                                      ? arguments.receiver_heads
+                                      : "this trace (top-k kurtosis)";
+    json["broadcasting_sentences"] = result.analysis.broadcasting;
   }
-  if (result.roles) {
-    const TokenRoles& roles = *result.roles;
-    auto tokens = [&](const std::vector<bool>& marked, const std::vector<double>& values) {
+  if (result.analysis.roles) {
+    const TokenRoles& roles = *result.analysis.roles;
+    auto tokens = [&](const std::vector<std::int64_t>& strongest,
+                      const std::vector<double>& values) {
       nlohmann::ordered_json list = nlohmann::ordered_json::array();
-      for (std::int64_t r : strongest(marked, values, marked.size())) {
+      for (std::int64_t r : strongest) {
         const std::int64_t position = roles.response_start + r;
         list.push_back({{"position", position},
-                        {"text", result.token_texts[static_cast<std::size_t>(position)]},
+                        {"text", result.analysis.token_texts[static_cast<std::size_t>(position)]},
                         {"value", json_number(values[static_cast<std::size_t>(r)])}});
       }
       return list;
     };
     json["response_start"] = roles.response_start;
-    json["anchor_tokens"] = tokens(roles.anchor, roles.fai);
-    json["preplan_tokens"] = tokens(roles.preplan, roles.waad);
+    // Strongest first: anchors by FAI, preplan tokens by Δ (the WAAD drop that defines them).
+    json["anchor_tokens"] = tokens(top_anchor_tokens(roles, roles.anchor.size()), roles.fai);
+    json["preplan_tokens"] = tokens(top_preplan_tokens(roles, roles.preplan.size()), roles.delta);
   }
-  if (result.sinks) {
+  if (result.analysis.sinks) {
     nlohmann::ordered_json sinks = nlohmann::ordered_json::array();
-    for (const Sink& sink : result.sinks->sinks) {
+    for (const Sink& sink : result.analysis.sinks->sinks) {
       sinks.push_back({{"layer", sink.layer},
                        {"head", sink.head},
                        {"position", sink.position},
@@ -153,7 +143,7 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
       json["suppression"]["kl_matrix"].push_back(row);
     }
   }
-  json["warnings"] = result.warnings;
+  json["warnings"] = result.analysis.warnings;
   json["seconds"] = {{"load", result.seconds.load},
                      {"align", result.seconds.align},
                      {"forward", result.seconds.forward},
@@ -172,49 +162,54 @@ void print_table(const AnalyzeResult& result, const Arguments& arguments) {
   fmt::print("{}: {}, {}, {} layers x {} heads (forward {:.2f} s)\n", trace.model,
              counted(trace.num_tokens(), "token"), counted(trace.num_sentences(), "sentence"),
              trace.num_layers, trace.num_heads, result.seconds.forward);
-  if (result.receivers) {
-    const auto& scores = result.receivers->traces.front().receiver_head_scores;
+  if (result.analysis.receivers) {
+    const auto& scores = result.analysis.receivers->traces.front().receiver_head_scores;
     fmt::print("\nTop broadcasting sentences (receiver-head score)\n");
     fmt::print("  {:>4}  {:>9}  {}\n", "#", "score", "sentence");
-    for (std::int64_t s : result.broadcasting) {
+    for (std::int64_t s : result.analysis.broadcasting) {
       fmt::print(
           "  {:>4}  {:>9.4g}  {}\n", s, scores[static_cast<std::size_t>(s)],
           excerpt(sentence_text(trace.text, trace.sentences[static_cast<std::size_t>(s)]), 90));
     }
     std::string heads;
-    const std::size_t shown = std::min<std::size_t>(8, result.receivers->receiver_heads.size());
+    const std::size_t shown =
+        std::min<std::size_t>(8, result.analysis.receivers->receiver_heads.size());
     for (std::size_t k = 0; k < shown; ++k) {
-      const auto [layer, head] = result.receivers->receiver_heads[k];
+      const auto [layer, head] = result.analysis.receivers->receiver_heads[k];
       heads += fmt::format(
           "{}L{}H{} ({:.2f})", k == 0 ? "" : ", ", layer, head,
-          result.receivers
+          result.analysis.receivers
               ->kurtosis_mean[static_cast<std::size_t>(layer * trace.num_heads + head)]);
     }
-    const std::size_t chosen = result.receivers->receiver_heads.size();
+    const std::size_t chosen = result.analysis.receivers->receiver_heads.size();
     fmt::print("\nReceiver heads: {} of the model's {} heads ({}){}; kurtosis in brackets: {}{}\n",
                chosen, trace.num_layers * trace.num_heads,
-               result.receiver_heads_from_file ? "from " + arguments.receiver_heads
-                                               : std::string("top kurtosis of this trace"),
+               !result.analysis.options.receiver_heads_source.empty()
+                   ? "from " + arguments.receiver_heads
+                   : std::string("top kurtosis of this trace"),
                shown < chosen ? fmt::format(", the first {} shown", shown) : std::string(), heads,
                shown < chosen ? ", ..." : "");
   }
-  if (result.roles) {
-    const TokenRoles& roles = *result.roles;
-    auto list = [&](const std::vector<bool>& marked, const std::vector<double>& values) {
+  if (result.analysis.roles) {
+    const TokenRoles& roles = *result.analysis.roles;
+    auto list = [&](const std::vector<std::int64_t>& strongest) {
       std::string text;
-      for (std::int64_t r : strongest(marked, values, 8)) {
+      for (std::int64_t r : strongest) {
         const std::int64_t position = roles.response_start + r;
-        text += fmt::format("{}{} '{}'", text.empty() ? "" : ", ", position,
-                            excerpt(result.token_texts[static_cast<std::size_t>(position)], 16));
+        text += fmt::format(
+            "{}{} '{}'", text.empty() ? "" : ", ", position,
+            excerpt(result.analysis.token_texts[static_cast<std::size_t>(position)], 16));
       }
       return text.empty() ? std::string("none") : text;
     };
-    fmt::print("\nTop anchor tokens (FAI over global heads): {}\n", list(roles.anchor, roles.fai));
-    fmt::print("Top preplan tokens (WAAD over local heads): {}\n", list(roles.preplan, roles.waad));
+    fmt::print("\nTop anchor tokens (FAI over global heads): {}\n",
+               list(top_anchor_tokens(roles, 8)));
+    fmt::print("Top preplan tokens (WAAD drop Δ over local heads): {}\n",
+               list(top_preplan_tokens(roles, 8)));
   }
-  if (result.sinks) {
+  if (result.analysis.sinks) {
     std::int64_t first = 0, punctuation = 0, hidden = 0, heads_with_sinks = 0;
-    for (const HeadSinkSummary& head : result.sinks->heads) {
+    for (const HeadSinkSummary& head : result.analysis.sinks->heads) {
       first += head.first_token;
       punctuation += head.punctuation;
       hidden += head.hidden;
@@ -223,8 +218,8 @@ void print_table(const AnalyzeResult& result, const Arguments& arguments) {
     fmt::print(
         "Sinks (ACT score > {}): {} of {} heads have one; {} first-token, {} punctuation/newline, "
         "{} hidden\n",
-        result.sinks->options.threshold, heads_with_sinks, result.sinks->heads.size(), first,
-        punctuation, hidden);
+        result.analysis.sinks->options.threshold, heads_with_sinks,
+        result.analysis.sinks->heads.size(), first, punctuation, hidden);
   }
   if (!trace.suppression_kl.empty()) {
     fmt::print("\nSuppression ({} profile): strongest dependency of the last sentences\n",
@@ -239,7 +234,7 @@ void print_table(const AnalyzeResult& result, const Arguments& arguments) {
                   70));
     }
   }
-  for (const std::string& warning : result.warnings) fmt::print("warning: {}\n", warning);
+  for (const std::string& warning : result.analysis.warnings) fmt::print("warning: {}\n", warning);
   if (!arguments.out.empty()) fmt::print("\nwrote {}\n", arguments.out);
   if (!arguments.report.empty()) {
     fmt::print("wrote {} ({:.1f} KB)\n", arguments.report, result.report_bytes / 1024.0);
@@ -272,7 +267,7 @@ void register_analyze_command(CLI::App& app) {
   command->add_flag("--whole-text", arguments->whole_text,
                     "Split the whole text, ignoring <think> ... </think>");
   add_no_bos_flag(*command, arguments->no_bos);
-  auto& receivers = arguments->job.receivers;
+  auto& receivers = arguments->job.analysis.receivers;
   add_top_k_option(*command, receivers.top_k);
   command
       ->add_option("--proximity-ignore", receivers.proximity_ignore,
@@ -282,9 +277,15 @@ void register_analyze_command(CLI::App& app) {
   command->add_option("--receiver-heads", arguments->receiver_heads,
                       "Receiver heads found over many traces (`sentlens receivers --out` or "
                       "`--json` file) instead of this trace's top-k");
-  command->add_option("--top", arguments->job.broadcasting_count, "Broadcasting sentences listed")
+  command
+      ->add_option("--top", arguments->job.analysis.broadcasting_count,
+                   "Broadcasting sentences listed")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+  command->add_option("--sink-threshold", arguments->job.analysis.sinks.threshold, "τ on ACT's c_j")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  add_sink_min_rows_option(*command, arguments->job.analysis.sinks.min_rows, "sink-");
   command->add_flag("--suppress", arguments->job.suppress,
                     "Also compute the sentence suppression matrix (1 + S forward passes)");
   command
@@ -319,8 +320,8 @@ void register_analyze_command(CLI::App& app) {
     if (demo) {
       // The demo traces have 4-8 sentences: the paper's proximity_ignore 4 and 20 heads would
       // leave nothing to score (models/demo/README.md evaluates with 1 and 4).
-      if (command->count("--proximity-ignore") == 0) job.receivers.proximity_ignore = 1;
-      if (command->count("--top-k") == 0) job.receivers.top_k = 4;
+      if (command->count("--proximity-ignore") == 0) job.analysis.receivers.proximity_ignore = 1;
+      if (command->count("--top-k") == 0) job.analysis.receivers.top_k = 4;
     }
     if (!arguments->batch.inputs.empty()) {
       // Each input's text is read by the batch.
@@ -338,12 +339,17 @@ void register_analyze_command(CLI::App& app) {
     job.parameters.profile = parse_profile(arguments->profile);
     job.parameters.think_region = !arguments->whole_text;
     job.parameters.add_bos = !arguments->no_bos;
-    job.parameters.rhythm.response_start = -1;
     job.suppression.profile =
         parse_profile(arguments->suppress_profile, "--suppress-profile") == Profile::kReference
             ? SuppressionProfile::kReference
             : SuppressionProfile::kClean;
-    job.receiver_heads_file = arguments->receiver_heads;
+    if (!arguments->receiver_heads.empty()) {  // a bad file fails before the model loads
+      job.analysis.receiver_heads = read_receiver_heads_file(arguments->receiver_heads);
+      job.analysis.receiver_heads_source = arguments->receiver_heads;
+    }
+    // The reference profile keeps ACT's sink formula exactly: every key is a candidate.
+    if (job.parameters.profile == Profile::kReference && command->count("--sink-min-rows") == 0)
+      job.analysis.sinks.min_rows = 1;
     job.out = arguments->out;
     job.report = arguments->report;
     if (!arguments->batch.inputs.empty()) {
@@ -354,7 +360,7 @@ void register_analyze_command(CLI::App& app) {
     }
     job.on_progress = stderr_progress(arguments->quiet);
     const AnalyzeResult result = run_analyze_job(job);
-    if (!arguments->quiet && isatty(fileno(stderr)) != 0) fmt::print(stderr, "\r\033[K");
+    end_progress_line(arguments->quiet);
     if (arguments->json) {
       fmt::print("{}\n", result_json(result, *arguments)
                              .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));

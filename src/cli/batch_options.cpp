@@ -40,6 +40,10 @@ std::function<void(const std::string&)> stderr_progress(bool quiet) {
   };
 }
 
+void end_progress_line(bool quiet) {
+  if (!quiet && isatty(fileno(stderr)) != 0) fmt::print(stderr, "\r\033[K");
+}
+
 void run_and_print_batch(AnalyzeBatchJob job, const BatchArguments& arguments, bool json,
                          bool quiet) {
   for (const auto& input : arguments.inputs) job.inputs.emplace_back(input);

@@ -102,4 +102,14 @@ CLI::Option* add_top_k_option(CLI::App& command, std::int64_t& top_k) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
 }
 
+CLI::Option* add_sink_min_rows_option(CLI::App& command, std::int64_t& min_rows,
+                                      const std::string& prefix) {
+  return command
+      .add_option("--" + prefix + "min-rows", min_rows,
+                  "Sinks: keys seen by fewer query rows (the last tokens) are never sinks, their "
+                  "c_j averages too few rows; 1 = every key, ACT's formula exactly")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+}
+
 }  // namespace sentlens::cli

@@ -64,6 +64,11 @@ void add_prompt_options(CLI::App& command, PromptOptions& prompt);
 /// --top-k K: the number of receiver heads, 0 = automatic (default_receiver_top_k).
 CLI::Option* add_top_k_option(CLI::App& command, std::int64_t& top_k);
 
+/// `--min-rows` (or `--sink-min-rows` with `prefix` "sink-"): keys with fewer query rows are
+/// never sinks; 1 = ACT's formula exactly.
+CLI::Option* add_sink_min_rows_option(CLI::App& command, std::int64_t& min_rows,
+                                      const std::string& prefix = "");
+
 /// --json: print JSON on stdout.
 CLI::Option* add_json_flag(CLI::App& command, bool& json,
                            const std::string& help = "Print JSON on stdout");

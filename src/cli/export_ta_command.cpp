@@ -4,9 +4,9 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/trace_analysis_options.h"
 #include "sentlens/report/thought_anchors.h"
 #include "sentlens/trace/trace.h"
-#include "sentlens/util/parse_lists.h"
 
 namespace sentlens::cli {
 
@@ -16,8 +16,8 @@ void register_export_ta_command(CLI::App& app) {
       "Export a trace for the thought-anchors.com viewer: chunks.json, step_importance_supp.json "
       "(with a suppression matrix) and summary.json");
   struct Arguments {
-    ReceiverOptions options;
-    std::string trace, directory, exclude_layers;
+    TraceAnalysisArguments analysis;
+    std::string trace, directory;
     bool json = false;
   };
   auto arguments = std::make_shared<Arguments>();
@@ -25,25 +25,14 @@ void register_export_ta_command(CLI::App& app) {
       ->required();
   command->add_option("dir", arguments->directory, "Output folder (created if missing)")
       ->required();
-  add_top_k_option(*command, arguments->options.top_k);
-  command
-      ->add_option("--proximity-ignore", arguments->options.proximity_ignore,
-                   "Ignore cells with i - j below this (sentences) in the vertical scores")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
-  command->add_option("--exclude-layers", arguments->exclude_layers,
-                      "Layers that may not hold receiver heads, e.g. 0 or 0,2-3");
+  add_trace_analysis_options(*command, arguments->analysis);
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout (files written)");
 
   command->callback([arguments] {
-    ReceiverOptions options = arguments->options;
-    if (!arguments->exclude_layers.empty()) {
-      options.exclude_layers =
-          parse_index_set(arguments->exclude_layers, std::int64_t{1} << 30, "--exclude-layers");
-    }
+    arguments->analysis.read_files();
     const Trace trace = read_trace(arguments->trace);
-    const ThoughtAnchorsExport result =
-        export_thought_anchors(trace, options, arguments->trace, arguments->directory);
+    const ThoughtAnchorsExport result = export_thought_anchors(
+        trace, arguments->analysis.resolve(trace), arguments->trace, arguments->directory);
     if (arguments->json) {
       nlohmann::ordered_json json;
       json["trace"] = arguments->trace;

@@ -14,6 +14,7 @@
 #include "sentlens/io/atomic_file.h"
 #include "sentlens/log.h"
 #include "sentlens/util/openmp.h"
+#include "sentlens/util/version.h"
 
 namespace {
 
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   CLI::App app{"sentlens: sentence-level attention analysis of LLM reasoning traces"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags such as --verbose also work after the subcommand
-  app.set_version_flag("--version", std::string("sentlens ") + SENTLENS_CLI_VERSION);
+  app.set_version_flag("--version", std::string("sentlens ") + sentlens::version());
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log progress and details to stderr");
   app.parse_complete_callback([&] {

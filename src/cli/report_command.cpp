@@ -8,10 +8,10 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/counted.h"
+#include "cli/trace_analysis_options.h"
 #include "sentlens/io/atomic_file.h"
 #include "sentlens/report/report.h"
 #include "sentlens/trace/trace.h"
-#include "sentlens/util/parse_lists.h"
 
 namespace sentlens::cli {
 
@@ -30,7 +30,8 @@ void register_report_command(CLI::App& app) {
       "report", "Write a self-contained HTML report of a trace (works offline, from file://)");
   struct Arguments {
     ReportOptions options;
-    std::string trace, out, exclude_layers, receivers;
+    TraceAnalysisArguments analysis;
+    std::string trace, out;
     double head_budget_mb = 4;
     bool json = false;
   };
@@ -39,19 +40,7 @@ void register_report_command(CLI::App& app) {
       ->required();
   command->add_option("-o,--out", arguments->out, "The HTML file to write (atomically)")
       ->required();
-  add_top_k_option(*command, arguments->options.receivers.top_k);
-  command
-      ->add_option("--proximity-ignore", arguments->options.receivers.proximity_ignore,
-                   "Ignore cells with i - j below this (sentences) in the vertical scores")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
-  command->add_option("--exclude-layers", arguments->exclude_layers,
-                      "Layers that may not hold receiver heads, e.g. 0 or 0,2-3");
-  command->add_option("--receivers", arguments->receivers,
-                      "Use these receiver heads (LAYER:HEAD,..., e.g. found over many traces with "
-                      "`sentlens receivers`) instead of this trace's top-k");
-  command->add_option("--sink-threshold", arguments->options.sinks.threshold, "τ on ACT's c_j")
-      ->capture_default_str();
+  add_trace_analysis_options(*command, arguments->analysis);
   command
       ->add_option("--max-token-points", arguments->options.max_token_points,
                    "Token strips are downsampled to at most this many points (max per bucket)")
@@ -71,15 +60,11 @@ void register_report_command(CLI::App& app) {
     ReportOptions options = arguments->options;
     options.head_matrix_budget_bytes =
         static_cast<std::int64_t>(std::llround(arguments->head_budget_mb * (1 << 20)));
-    if (!arguments->exclude_layers.empty()) {
-      options.receivers.exclude_layers =
-          parse_index_set(arguments->exclude_layers, std::int64_t{1} << 30, "--exclude-layers");
-    }
-    if (!arguments->receivers.empty())
-      options.receiver_heads = parse_head_list(arguments->receivers, "--receivers");
+    arguments->analysis.read_files();
     const auto start = std::chrono::steady_clock::now();
     const Trace trace = read_trace(arguments->trace);
     check_output_path(arguments->out);  // fail before the analysis, not after it
+    options.analysis = arguments->analysis.resolve(trace);
     const ReportData data = build_report_data(trace, options, arguments->trace);
     const std::uintmax_t size = write_html_report(data, arguments->out);
     const double seconds =
@@ -97,6 +82,9 @@ void register_report_command(CLI::App& app) {
       json["receiver_heads"] = nlohmann::ordered_json::array();
       for (const auto& [layer, head] : data.receivers)
         json["receiver_heads"].push_back({{"layer", layer}, {"head", head}});
+      json["receiver_heads_from"] = data.receiver_heads_source.empty()
+                                        ? "this trace (top-k kurtosis)"
+                                        : data.receiver_heads_source;
       json["broadcasting_sentences"] = data.broadcasting;
       json["head_matrices_embedded"] = data.head_matrices.size();
       json["head_matrices_omitted"] = data.heads_omitted;

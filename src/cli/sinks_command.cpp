@@ -23,6 +23,7 @@ void register_sinks_command(CLI::App& app) {
   add_attention_input_options(*command, arguments->attention, trace);
   command->add_option("--threshold", arguments->job.options.threshold, "τ on ACT's c_j")
       ->capture_default_str();
+  add_sink_min_rows_option(*command, arguments->job.options.min_rows);
   add_json_flag(*command, arguments->json);
 
   command->callback([arguments] {
@@ -36,6 +37,7 @@ void register_sinks_command(CLI::App& app) {
       nlohmann::ordered_json json;
       json["trace"] = report.source;
       json["threshold"] = job.options.threshold;
+      json["min_rows"] = job.options.min_rows;
       json["heads"] = nlohmann::ordered_json::array();
       for (const HeadSinkSummary& h : report.sinks.heads) {
         json["heads"].push_back({{"layer", h.layer},
@@ -58,8 +60,9 @@ void register_sinks_command(CLI::App& app) {
       fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
-    fmt::print("{}: {} layers x {} heads, τ = {}\n", report.source, report.num_layers,
-               report.num_heads, job.options.threshold);
+    fmt::print("{}: {} layers x {} heads, τ = {}, keys with at least {} query rows\n",
+               report.source, report.num_layers, report.num_heads, job.options.threshold,
+               job.options.min_rows);
     fmt::print("layer head  first punct hidden  sink mass\n");
     for (const HeadSinkSummary& h : report.sinks.heads)
       fmt::print("{:5} {:4}  {:5} {:5} {:6}  {:9.4f}\n", h.layer, h.head, h.first_token,

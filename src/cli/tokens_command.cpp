@@ -21,16 +21,6 @@ std::string visible(const std::string& text) {
   for (char c : text) out += c == '\n' ? std::string("\\n") : std::string(1, c);
   return out;
 }
-// Response indices of the `top` largest finite values, largest first.
-std::vector<std::size_t> top_indices(const std::vector<double>& values, std::int64_t top) {
-  std::vector<std::size_t> order;
-  for (std::size_t i = 0; i < values.size(); ++i)
-    if (!std::isnan(values[i])) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
-  if (static_cast<std::int64_t>(order.size()) > top) order.resize(static_cast<std::size_t>(top));
-  return order;
-}
 }  // namespace
 
 void register_tokens_command(CLI::App& app) {
@@ -110,9 +100,13 @@ void register_tokens_command(CLI::App& app) {
             : run_tokens_job(job);
     const TokenRoles& roles = report.roles;
     const auto r0 = static_cast<std::size_t>(roles.response_start);
-    const std::vector<std::size_t> top_preplan = top_indices(roles.delta, arguments->top);
-    const std::vector<std::size_t> top_anchor = top_indices(roles.fai, arguments->top);
-    auto text_of = [&](std::size_t r) { return report.token_texts[r0 + r]; };
+    // The same lists as `analyze`: marked tokens, preplan by Δ and anchors by FAI.
+    const auto top = static_cast<std::size_t>(arguments->top);
+    const std::vector<std::int64_t> top_preplan = top_preplan_tokens(roles, top);
+    const std::vector<std::int64_t> top_anchor = top_anchor_tokens(roles, top);
+    auto text_of = [&](std::int64_t r) {
+      return report.token_texts[r0 + static_cast<std::size_t>(r)];
+    };
     if (arguments->json) {
       using Json = nlohmann::ordered_json;
       Json json;
@@ -157,13 +151,13 @@ void register_tokens_command(CLI::App& app) {
         tokens.push_back(token);
       }
       json["tokens"] = tokens;
-      auto positions = [r0](const std::vector<std::size_t>& indices) {
+      auto positions = [r0](const std::vector<std::int64_t>& indices) {
         std::vector<std::size_t> out;
-        for (auto r : indices) out.push_back(r0 + r);
+        for (auto r : indices) out.push_back(r0 + static_cast<std::size_t>(r));
         return out;
       };
-      json["top_preplan"] = positions(top_preplan);  // the --top largest Δ, largest first
-      json["top_anchor"] = positions(top_anchor);    // the --top largest FAI, largest first
+      json["top_preplan"] = positions(top_preplan);  // preplan tokens by Δ, largest first
+      json["top_anchor"] = positions(top_anchor);    // anchor tokens by FAI, largest first
       fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
@@ -173,13 +167,17 @@ void register_tokens_command(CLI::App& app) {
     fmt::print("local heads {}, global heads {} (of {} layers)\n", roles.classes.local.size(),
                roles.classes.global.size(), report.layers.size());
     fmt::print("top preplan tokens (Δ):\n");
-    for (std::size_t r : top_preplan)
-      fmt::print("  {:6}  Δ {:.4f}  WAAD {:.4f}  '{}'\n", r0 + r, roles.delta[r], roles.waad[r],
+    for (std::int64_t r : top_preplan) {
+      const auto i = static_cast<std::size_t>(r);
+      fmt::print("  {:6}  Δ {:.4f}  WAAD {:.4f}  '{}'\n", r0 + i, roles.delta[i], roles.waad[i],
                  visible(text_of(r)));
+    }
     fmt::print("top anchor tokens (FAI):\n");
-    for (std::size_t r : top_anchor)
-      fmt::print("  {:6}  FAI {:.4f}{}  '{}'\n", r0 + r, roles.fai[r],
-                 roles.dominated[r] ? " (locally dominated)" : "", visible(text_of(r)));
+    for (std::int64_t r : top_anchor) {
+      const auto i = static_cast<std::size_t>(r);
+      fmt::print("  {:6}  FAI {:.4f}{}  '{}'\n", r0 + i, roles.fai[i],
+                 roles.dominated[i] ? " (locally dominated)" : "", visible(text_of(r)));
+    }
     fmt::print(
         "coupling: entropy at WAAD peaks {:.4f} vs all {:.4f}; FAI peaks at/after WAAD peaks "
         "{:.3f} vs shuffled {:.3f}\n",

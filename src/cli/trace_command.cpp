@@ -7,7 +7,8 @@
 #include "cli/common_options.h"
 #include "cli/counted.h"
 #include "cli/input_text.h"
-#include "sentlens/capture/trace_capture.h"
+#include "sentlens/io/reasoning_trace_file.h"
+#include "sentlens/workflow/analyze.h"
 
 namespace sentlens::cli {
 
@@ -15,16 +16,22 @@ void register_trace_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "trace", "Run a checkpoint on a reasoning trace and save its sentence-level attention");
   struct Arguments {
-    TraceJob job;
-    std::string text, text_file, profile = "clean", out;
+    AnalyzeJob job;
+    std::string text, text_file, json_trace, profile = "clean", out;
     PromptOptions prompt;
     BatchArguments batch;
-    bool no_bos = false, whole_text = false, json = false, no_rhythm = false, entropy = false;
+    bool no_bos = false, whole_text = false, json = false, no_rhythm = false, entropy = false,
+         quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->job.model_dir);
   const TextOptions text_options =
       add_text_options(*command, arguments->text, arguments->text_file, "Text to trace");
+  auto* json_trace = command->add_option(
+      "--json-trace", arguments->json_trace,
+      "JSON file with `text` (or `full_cot`) and optional pre-split `chunks` (Thought Anchors), "
+      "as `analyze --json-trace` reads it");
+  json_trace->excludes(text_options.text)->excludes(text_options.text_file);
   add_prompt_options(*command, arguments->prompt);
   add_profile_option(*command, arguments->profile,
                      "clean, or reference (original splitter, prefix token boundaries, T-1 clamp)");
@@ -42,8 +49,7 @@ void register_trace_command(CLI::App& app) {
       command
           ->add_option("--response-token", rhythm.response_start,
                        "First response token (prompt length) for the token rhythm; -1 = the first "
-                       "sentence's first token (0 means that too with "
-                       "--prompt-chars/--response-start)")
+                       "sentence's first token, as `analyze` (the prompt is never response)")
           ->capture_default_str()
           ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40)));
   rhythm_options.push_back(command->add_option("--window", rhythm.window, "WAAD window W (tokens)")
@@ -70,63 +76,61 @@ void register_trace_command(CLI::App& app) {
   auto* out = command->add_option("--out", arguments->out,
                                   "Trace file to write (.safetensors); required without --batch");
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
+  command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
   add_batch_options(*command, arguments->batch);
   arguments->batch.batch->excludes(out)
       ->excludes(text_options.text)
-      ->excludes(text_options.text_file);
+      ->excludes(text_options.text_file)
+      ->excludes(json_trace);
 
-  command->callback([arguments, command] {
-    TraceJob job = arguments->job;
-    if (!arguments->batch.inputs.empty()) {
-      AnalyzeBatchJob batch;
-      batch.job.model_dir = job.model_dir;
-      batch.job.parameters = job.parameters;
-      batch.job.parameters.profile = parse_profile(arguments->profile);
-      batch.job.parameters.think_region = !arguments->whole_text;
-      batch.job.parameters.add_bos = !arguments->no_bos;
-      batch.job.parameters.token_rhythm = !arguments->no_rhythm;
-      batch.job.parameters.token_entropy = arguments->entropy;
-      // As analyze: the token rhythm's response starts at the first sentence unless given.
-      if (command->count("--response-token") == 0) batch.job.parameters.rhythm.response_start = -1;
-      batch.job.prompt_chars = arguments->prompt.chars();
-      batch.job.response_marker = arguments->prompt.marker();
-      batch.job.device = job.device;
-      batch.job.threads = job.threads;
-      batch.job.weights = job.weights;
-      batch.analyses = false;
-      run_and_print_batch(std::move(batch), arguments->batch, arguments->json, false);
-      return;
-    }
-    if (arguments->out.empty()) throw CLI::RequiredError("--out");
-    job.text = read_input_text(arguments->text, arguments->text_file);
-    job.prompt_chars = arguments->prompt.chars();
-    job.response_marker = arguments->prompt.marker();
+  command->callback([arguments] {
+    AnalyzeJob job = arguments->job;
     job.parameters.profile = parse_profile(arguments->profile);
     job.parameters.think_region = !arguments->whole_text;
     job.parameters.add_bos = !arguments->no_bos;
     job.parameters.token_rhythm = !arguments->no_rhythm;
     job.parameters.token_entropy = arguments->entropy;
+    job.prompt_chars = arguments->prompt.chars();
+    job.response_marker = arguments->prompt.marker();
+    job.analyses = false;  // capture only; `analyze` (or report, tokens, ...) analyses the file
+    if (!arguments->batch.inputs.empty()) {
+      AnalyzeBatchJob batch;
+      batch.job = std::move(job);
+      run_and_print_batch(std::move(batch), arguments->batch, arguments->json, arguments->quiet);
+      return;
+    }
+    if (arguments->out.empty()) throw CLI::RequiredError("--out");
+    if (!arguments->json_trace.empty()) {
+      ReasoningTraceFile file = read_reasoning_trace_file(arguments->json_trace);
+      job.text = std::move(file.text);
+      job.chunks = std::move(file.chunks);
+    } else {
+      job.text = read_input_text(arguments->text, arguments->text_file);
+    }
     job.out = arguments->out;
-    const TraceSummary summary = run_trace_job(job);
+    job.on_progress = stderr_progress(arguments->quiet);
+    const AnalyzeResult result = run_analyze_job(job);
+    end_progress_line(arguments->quiet);
+    const Trace& trace = result.trace;
     if (arguments->json) {
-      nlohmann::ordered_json json{{"tokens", summary.tokens},
-                                  {"sentences", summary.sentences},
-                                  {"layers", summary.layers},
-                                  {"heads", summary.heads},
+      nlohmann::ordered_json json{{"tokens", trace.num_tokens()},
+                                  {"sentences", trace.num_sentences()},
+                                  {"layers", trace.num_layers},
+                                  {"heads", trace.num_heads},
                                   {"out", job.out.string()},
                                   {"seconds",
-                                   {{"load", summary.load_seconds},
-                                    {"forward", summary.forward_seconds},
-                                    {"write", summary.write_seconds}}}};
+                                   {{"load", result.seconds.load},
+                                    {"forward", result.seconds.align + result.seconds.forward},
+                                    {"write", result.seconds.write}}}};
       fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     fmt::print(
         "{}, {}, {} layers x {} heads: forward {:.3f} s (load {:.3f} s, "
         "write {:.3f} s)\nwrote {}\n",
-        counted(summary.tokens, "token"), counted(summary.sentences, "sentence"), summary.layers,
-        summary.heads, summary.forward_seconds, summary.load_seconds, summary.write_seconds,
-        job.out.string());
+        counted(trace.num_tokens(), "token"), counted(trace.num_sentences(), "sentence"),
+        trace.num_layers, trace.num_heads, result.seconds.align + result.seconds.forward,
+        result.seconds.load, result.seconds.write, job.out.string());
   });
 }
 

@@ -136,7 +136,8 @@ std::string report_data_json(const ReportData& data) {
   json["receiver_options"] = {{"top_k", data.receiver_options.top_k},
                               {"proximity_ignore", data.receiver_options.proximity_ignore},
                               {"control_depth", data.receiver_options.control_depth},
-                              {"score_type", score_type_name(data.receiver_options.score_type)}};
+                              {"score_type", score_type_name(data.receiver_options.score_type)},
+                              {"heads_source", data.receiver_heads_source}};
   Json sentences = Json::array();
   for (const ReportSentence& s : data.sentences) {
     sentences.push_back({{"text", s.text},
@@ -200,6 +201,7 @@ std::string report_data_json(const ReportData& data) {
   }
   json["sinks"] = std::move(sinks);
   json["sinks_total"] = data.sinks_total;
+  json["sink_min_rows"] = data.sink_min_rows;
   json["notes"] = data.notes;
   return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

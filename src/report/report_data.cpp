@@ -6,6 +6,7 @@
 
 #include "sentlens/report/report.h"
 #include "sentlens/trace/trace.h"
+#include "sentlens/trace/trace_analysis.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -94,26 +95,22 @@ std::vector<ReportLink> strongest(std::vector<ReportLink> candidates, std::int64
   return candidates;
 }
 
-void add_receivers(const Trace& trace, const ReportOptions& options, const std::string& source,
-                   ReportData& data) {
+void add_receivers(const Trace& trace, const TraceAnalysis& analysis, const ReportOptions& options,
+                   const std::string& source, ReportData& data) {
   const std::int64_t L = trace.num_layers, H = trace.num_heads, S = trace.num_sentences();
   data.kurtosis.assign(idx(L * H), kNaN);
   for (auto& sentence : data.sentences) sentence.receiver_score = kNaN;
   std::vector<SentenceMatrices> matrices;
   matrices.push_back(sentence_matrices(trace, source));
-  try {
-    ReceiverAnalysis analysis = analyze_receivers(matrices, options.receivers);
-    if (!options.receiver_heads.empty()) use_receiver_heads(analysis, options.receiver_heads);
-    data.kurtosis = analysis.traces[0].kurtosis;
-    data.receivers = analysis.receiver_heads;
-    const auto& scores = analysis.traces[0].receiver_head_scores;
+  if (analysis.receivers) {
+    data.kurtosis = analysis.receivers->traces[0].kurtosis;
+    data.receivers = analysis.receivers->receiver_heads;
+    data.receiver_options.top_k = analysis.receivers->top_k;
+    const auto& scores = analysis.receivers->traces[0].receiver_head_scores;
     for (std::int64_t s = 0; s < S; ++s) data.sentences[idx(s)].receiver_score = scores[idx(s)];
-    data.broadcasting = broadcasting_sentences(scores, S);
-    for (const auto& warning : analysis.warnings) data.notes.push_back(warning);
-  } catch (const InputError& error) {
-    data.notes.push_back(
-        fmt::format("receiver heads not computed ({}); the matrices show the mean over all heads",
-                    error.what()));
+    data.broadcasting = analysis.broadcasting;
+  } else {
+    data.notes.push_back("receiver heads not computed: the matrices show the mean over all heads");
   }
 
   // The receiver-head mean, and the links of every sentence in it.
@@ -181,16 +178,11 @@ void add_receivers(const Trace& trace, const ReportOptions& options, const std::
       static_cast<double>(options.head_matrix_budget_bytes) / (1 << 20)));
 }
 
-void add_token_rhythm(const Trace& trace, const ReportOptions& options,
-                      const std::vector<std::string>& texts, ReportData& data) {
-  if (trace.rhythm.empty()) {
-    data.notes.push_back(
-        "token strips and sink map: the trace has no token rhythm (captured with "
-        "--no-token-rhythm or by an older sentlens)");
-    return;
-  }
-  try {
-    const TokenRoles roles = token_roles(trace.rhythm, options.roles);
+void add_token_rhythm(const Trace& trace, const TraceAnalysis& analysis,
+                      const ReportOptions& options, ReportData& data) {
+  const std::vector<std::string>& texts = analysis.token_texts;
+  if (analysis.roles) {
+    const TokenRoles& roles = *analysis.roles;
     data.response_start = roles.response_start;
     data.local_heads = roles.classes.local;
     data.global_heads = roles.classes.global;
@@ -224,12 +216,10 @@ void add_token_rhythm(const Trace& trace, const ReportOptions& options,
           "token strips: {} response tokens shown as {} points (max over each {} tokens)", R,
           data.token_points.size(), bucket));
     }
-  } catch (const InputError& error) {
-    data.notes.push_back(fmt::format("token strips not computed: {}", error.what()));
   }
-
-  const SinkReport sinks = find_sinks(trace.rhythm.key_attention, trace.num_layers, trace.num_heads,
-                                      texts, options.sinks);
+  if (!analysis.sinks) return;
+  const SinkReport& sinks = *analysis.sinks;
+  data.sink_min_rows = sinks.options.min_rows;
   data.sink_heads = sinks.heads;
   data.sinks_total = static_cast<std::int64_t>(sinks.sinks.size());
   std::vector<Sink> sorted = sinks.sinks;
@@ -265,10 +255,11 @@ float decode_log8(std::uint8_t code, double log_lo, double log_hi) {
 
 ReportData build_report_data(const Trace& trace, const ReportOptions& options,
                              const std::string& source) {
-  SENTLENS_CHECK(options.receivers.top_k >= 0, InputError,
-                 "--top-k must be at least 0 (0 = automatic), got {}", options.receivers.top_k);
-  SENTLENS_CHECK(options.receivers.proximity_ignore >= 0, InputError,
-                 "--proximity-ignore must be >= 0, got {}", options.receivers.proximity_ignore);
+  return build_report_data(trace, analyze_trace(trace, options.analysis), options, source);
+}
+
+ReportData build_report_data(const Trace& trace, const TraceAnalysis& analysis,
+                             const ReportOptions& options, const std::string& source) {
   SENTLENS_CHECK(options.max_token_points >= 10, InputError,
                  "--max-token-points must be at least 10, got {}", options.max_token_points);
   SENTLENS_CHECK(options.head_matrix_budget_bytes >= 0, InputError,
@@ -276,12 +267,6 @@ ReportData build_report_data(const Trace& trace, const ReportOptions& options,
                  options.head_matrix_budget_bytes);
   SENTLENS_CHECK(options.links_per_sentence >= 0 && options.max_sinks >= 0, InputError,
                  "links per sentence and sinks listed must be >= 0");
-
-  for (const auto& [layer, head] : options.receiver_heads) {
-    SENTLENS_CHECK(layer >= 0 && layer < trace.num_layers && head >= 0 && head < trace.num_heads,
-                   InputError, "receiver head {}:{} is outside the trace ({} layers x {} heads)",
-                   layer, head, trace.num_layers, trace.num_heads);
-  }
 
   ReportData data;
   data.source = source;
@@ -294,10 +279,12 @@ ReportData build_report_data(const Trace& trace, const ReportOptions& options,
   data.num_heads = trace.num_heads;
   data.num_sentences = trace.num_sentences();
   data.num_tokens = trace.num_tokens();
-  data.receiver_options = options.receivers;
+  data.receiver_options = analysis.options.receivers;
   if (data.receiver_options.top_k == 0) {  // automatic: say which count was used
     data.receiver_options.top_k = default_receiver_top_k(trace.num_layers, trace.num_heads);
   }
+  data.receiver_heads_source = analysis.options.receiver_heads_source;
+  data.notes = analysis.warnings;
   const auto bytes = static_cast<std::int64_t>(trace.text.size());
   for (std::int64_t s = 0; s < trace.num_sentences(); ++s) {
     const Sentence& sentence = trace.sentences[idx(s)];
@@ -314,7 +301,7 @@ ReportData build_report_data(const Trace& trace, const ReportOptions& options,
     data.sentences.push_back(std::move(row));
   }
 
-  add_receivers(trace, options, source, data);
+  add_receivers(trace, analysis, options, source, data);
 
   if (!trace.suppression_kl.empty()) {
     data.suppression.values.assign(trace.suppression_kl.begin(), trace.suppression_kl.end());
@@ -324,7 +311,7 @@ ReportData build_report_data(const Trace& trace, const ReportOptions& options,
         "suppression matrix: not in the trace (add it with `sentlens suppress --trace`)");
   }
 
-  add_token_rhythm(trace, options, token_texts(trace), data);
+  add_token_rhythm(trace, analysis, options, data);
   return data;
 }
 

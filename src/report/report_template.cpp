@@ -234,9 +234,11 @@ const scores = D.sentences.map((s) => s.score);
 const finiteScores = scores.filter((v) => v !== null && isFinite(v));
 const sMin = finiteScores.length ? Math.min(...finiteScores) : 0;
 const sMax = finiteScores.length ? Math.max(...finiteScores) : 1;
-const topSet = new Set(D.broadcasting.slice(0, Math.min(5, D.broadcasting.length)));
+const topSet = new Set(D.broadcasting);
 $("sent-caption").textContent = finiteScores.length
-  ? "coloured by receiver-head score (top-" + D.receivers.length + " heads by kurtosis, proximity " +
+  ? "coloured by receiver-head score (" + (D.receiver_options.heads_source
+      ? D.receivers.length + " receiver heads from " + D.receiver_options.heads_source
+      : "top-" + D.receivers.length + " heads by kurtosis") + ", proximity " +
     D.receiver_options.proximity_ignore + "); ★ top broadcasting"
   : "receiver-head scores unavailable";
 const rows = [];
@@ -655,6 +657,10 @@ function drawSinks() {
       }
       sinks = [...by.values()].sort((a, b) => b[3] - a[3] || b[4] - a[4]);
       caption = "Sink tokens over all heads (" + D.sinks_total + " head–token sinks)";
+    }
+    if (D.sink_min_rows > 1) {
+      caption += "; the last " + (D.sink_min_rows - 1) + " tokens are not candidates (c_j there " +
+        "averages fewer than " + D.sink_min_rows + " query rows)";
     }
     list.appendChild(el("h3", {}, caption)).style.cssText = "font-size:13px;margin:0 0 6px;font-weight:600";
     const table = el("table", { class: "small" });

@@ -8,6 +8,7 @@
 
 #include "sentlens/report/report.h"
 #include "sentlens/trace/trace.h"
+#include "sentlens/trace/trace_analysis.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -58,7 +59,7 @@ std::string thought_anchors_suppression_json(const std::vector<double>& kl_matri
   return sources.dump(2);
 }
 
-ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const ReceiverOptions& options,
+ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const AnalysisOptions& options,
                                             const std::string& source,
                                             const std::filesystem::path& directory) {
   std::error_code error;
@@ -101,36 +102,35 @@ ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const ReceiverOp
   summary["num_heads"] = trace.num_heads;
   summary["num_sentences"] = S;
   summary["num_tokens"] = trace.num_tokens();
-  const std::int64_t top_k =
-      options.top_k > 0 ? options.top_k : default_receiver_top_k(trace.num_layers, trace.num_heads);
+  const TraceAnalysis analysis = analyze_trace(trace, options);
+  const ReceiverOptions& receiver_options = options.receivers;
+  const std::int64_t top_k = analysis.receivers ? analysis.receivers->top_k
+                             : receiver_options.top_k > 0
+                                 ? receiver_options.top_k
+                                 : default_receiver_top_k(trace.num_layers, trace.num_heads);
   summary["receiver_options"] = {{"top_k", top_k},
-                                 {"proximity_ignore", options.proximity_ignore},
-                                 {"control_depth", options.control_depth},
-                                 {"score_type", score_type_name(options.score_type)},
-                                 {"exclude_layers", options.exclude_layers}};
+                                 {"proximity_ignore", receiver_options.proximity_ignore},
+                                 {"control_depth", receiver_options.control_depth},
+                                 {"score_type", score_type_name(receiver_options.score_type)},
+                                 {"exclude_layers", receiver_options.exclude_layers},
+                                 {"heads_source", options.receiver_heads_source}};
   std::vector<double> scores(static_cast<std::size_t>(S), std::nan(""));
-  std::vector<double> kurtosis;
   Json receivers = Json::array();
-  Json broadcasting = Json::array();
-  try {
-    std::vector<SentenceMatrices> matrices;
-    matrices.push_back(sentence_matrices(trace, source));
-    const ReceiverAnalysis analysis = analyze_receivers(matrices, options);
-    scores = analysis.traces[0].receiver_head_scores;
-    kurtosis = analysis.traces[0].kurtosis;
-    for (const auto& [layer, head] : analysis.receiver_heads) {
+  if (analysis.receivers) {
+    scores = analysis.receivers->traces[0].receiver_head_scores;
+    const std::vector<double>& kurtosis = analysis.receivers->traces[0].kurtosis;
+    for (const auto& [layer, head] : analysis.receivers->receiver_heads) {
       receivers.push_back(
           {{"layer", layer},
            {"head", head},
            {"kurtosis",
             finite_or_null(kurtosis[static_cast<std::size_t>(layer * trace.num_heads + head)])}});
     }
-    result.receiver_heads = analysis.receiver_heads;
-    for (std::int64_t s : broadcasting_sentences(scores, S)) broadcasting.push_back(s);
-  } catch (const InputError& e) {
-    result.notes.push_back(std::string("receiver heads not computed: ") + e.what());
-    summary["receiver_heads_error"] = e.what();
+    result.receiver_heads = analysis.receivers->receiver_heads;
   }
+  for (const std::string& warning : analysis.warnings) result.notes.push_back(warning);
+  if (!analysis.receivers) summary["receiver_heads_error"] = analysis.warnings.front();
+  const Json broadcasting = analysis.broadcasting;
   summary["receiver_heads"] = receivers;
   summary["broadcasting_sentences"] = broadcasting;
   Json per_chunk = Json::array();

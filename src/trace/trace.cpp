@@ -11,11 +11,9 @@
 #include "io/json_file.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/text/alignment.h"
+#include "sentlens/util/version.h"
+#include "trace/analysis_options_json.h"
 #include "util/check.h"
-
-#ifndef SENTLENS_VERSION
-#define SENTLENS_VERSION "unknown"
-#endif
 
 namespace sentlens {
 
@@ -150,8 +148,7 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
   meta["model"] = trace.model;
   meta["config_fingerprint"] = trace.config_fingerprint;
   meta["tokenizer_fingerprint"] = trace.tokenizer_fingerprint;
-  meta["library_version"] =
-      trace.library_version.empty() ? SENTLENS_VERSION : trace.library_version;
+  meta["library_version"] = trace.library_version.empty() ? version() : trace.library_version;
   meta["text"] = trace.text;
   meta["num_layers"] = trace.num_layers;
   meta["num_heads"] = trace.num_heads;
@@ -174,6 +171,7 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
     meta["suppression"] = {{"profile", trace.suppression_profile},
                            {"temperature", trace.suppression_temperature}};
   }
+  if (trace.analysis) meta["analysis"] = analysis_options_json(*trace.analysis);
   Pairs sentence_chars, sentence_bytes, token_chars, token_bytes;
   for (const Sentence& s : trace.sentences) {
     sentence_chars.push_back({s.char_start, s.char_end});
@@ -268,6 +266,7 @@ Trace read_trace(const std::filesystem::path& path) {
       trace.suppression_profile = meta.at("suppression").at("profile").get<std::string>();
       trace.suppression_temperature = meta.at("suppression").at("temperature").get<double>();
     }
+    if (meta.contains("analysis")) trace.analysis = analysis_options_from_json(meta.at("analysis"));
     if (meta.contains("token_rhythm")) {
       const auto& r = meta.at("token_rhythm");
       trace.rhythm.options.response_start = metadata_integer(r, "response_start");

@@ -143,10 +143,10 @@ AnalyzeBatchResult run_analyze_batch(const AnalyzeBatchJob& job) {
       progress(fmt::format("[{}/{}] {}: {}", i + 1, total, input.name, line));
     };
     try {
-      const AnalyzeResult analysed = analyze_text(*model, *tokenizer, one, job.analyses);
+      const AnalyzeResult analysed = analyze_text(*model, *tokenizer, one);
       item.tokens = analysed.trace.num_tokens();
       item.sentences = analysed.trace.num_sentences();
-      item.warnings = analysed.warnings;
+      item.warnings = analysed.analysis.warnings;
     } catch (const Error& failure) {
       // Which input failed, for a set of hundreds; the message keeps its type (exit code).
       rethrow_with_context(failure, fmt::format("{} ({})", input.name, input.source.string()));
@@ -169,7 +169,7 @@ AnalyzeBatchResult run_analyze_batch(const AnalyzeBatchJob& job) {
   if (job.receivers_over_set) {
     ReceiversJob receivers;
     for (const auto& item : result.items) receivers.traces.push_back(item.trace);
-    receivers.options = job.job.receivers;
+    receivers.options = job.job.analysis.receivers;
     receivers.out = job.out_dir / "receivers.safetensors";
     progress(fmt::format("receiver heads over {} traces", receivers.traces.size()));
     result.receivers = run_receivers_job(receivers);

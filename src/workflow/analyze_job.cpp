@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/capture/trace_capture.h"
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/model/device.h"
 #include "sentlens/report/report.h"
 #include "sentlens/text/sentence_spans.h"
@@ -48,55 +48,17 @@ SplitResult job_sentences(const AnalyzeJob& job, std::int64_t response_char) {
   return split_response(job.text, response_char, split_options(job.parameters));
 }
 
-}  // namespace
-
-void analyze_trace(const Trace& trace, const AnalyzeJob& options, AnalyzeResult& result) {
-  result.token_texts = token_texts(trace);
-  // Vertical scores need sentences farther apart than proximity_ignore and a head whose scores
-  // vary; a short trace may have neither, and the other analyses still apply.
-  // A receiver-heads file is read first: a bad one fails before any analysis.
-  std::vector<std::pair<std::int64_t, std::int64_t>> heads_from_file;
-  ReceiverOptions receiver_options = options.receivers;
-  if (!options.receiver_heads_file.empty()) {
-    heads_from_file = read_receiver_heads_file(options.receiver_heads_file);
-    receiver_options.top_k = static_cast<std::int64_t>(heads_from_file.size());
-  }
-  try {
-    ReceiverAnalysis analysis =
-        analyze_receivers({sentence_matrices(trace, trace.model)}, receiver_options);
-    if (!heads_from_file.empty()) {
-      use_receiver_heads(analysis, heads_from_file);
-      result.receiver_heads_from_file = true;
-    }
-    result.warnings.insert(result.warnings.end(), analysis.warnings.begin(),
-                           analysis.warnings.end());
-    result.broadcasting = broadcasting_sentences(analysis.traces.front().receiver_head_scores,
-                                                 options.broadcasting_count);
-    result.receivers = std::move(analysis);
-  } catch (const InputError& error) {
-    if (!options.receiver_heads_file.empty()) throw;
-    result.warnings.push_back(fmt::format(
-        "receiver heads skipped: {} (proximity_ignore = {}; try a smaller --proximity-ignore)",
-        error.what(), options.receivers.proximity_ignore));
-  }
-  if (trace.rhythm.empty()) return;
-  const std::int64_t response_tokens = trace.num_tokens() - trace.rhythm.options.response_start;
-  if (response_tokens >= 2) {
-    TokenRoleOptions roles = options.roles;
-    if (result.receivers && roles.receivers.empty())
-      roles.receivers = result.receivers->receiver_heads;
-    result.roles = token_roles(trace.rhythm, roles);
-  } else {
-    result.warnings.push_back(
-        fmt::format("token roles skipped: the response has {} tokens (from token {} of {})",
-                    response_tokens, trace.rhythm.options.response_start, trace.num_tokens()));
-  }
-  result.sinks = find_sinks(trace.rhythm.key_attention, trace.num_layers, trace.num_heads,
-                            result.token_texts, options.sinks);
+// An output that cannot be written (or is one of the inputs) fails before any work.
+void check_outputs(const AnalyzeJob& job) {
+  if (!job.out.empty()) check_output_path(job.out);
+  if (!job.report.empty()) check_output_path(job.report);
 }
+
+}  // namespace
 
 AnalyzeResult run_analyze_job(const AnalyzeJob& job) {
   SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
+  check_outputs(job);
   if (job.on_progress) job.on_progress(fmt::format("loading {}", job.model_dir.string()));
   const auto start = std::chrono::steady_clock::now();
   const Model model =
@@ -108,9 +70,9 @@ AnalyzeResult run_analyze_job(const AnalyzeJob& job) {
   return result;
 }
 
-AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const AnalyzeJob& job,
-                           bool analyses) {
+AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const AnalyzeJob& job) {
   SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
+  check_outputs(job);
   const auto progress = [&job](const std::string& line) {
     if (job.on_progress) job.on_progress(line);
   };
@@ -137,9 +99,10 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
   result.trace = capture_aligned(model, tokenizer, job.text, aligned, parameters, observers);
   result.seconds.forward = seconds_since(start);
 
-  if (analyses) {
+  if (job.analyses) {
     start = std::chrono::steady_clock::now();
-    analyze_trace(result.trace, job, result);
+    result.analysis = analyze_trace(result.trace, job.analysis);
+    result.trace.analysis = job.analysis;
     result.seconds.analysis = seconds_since(start);
   }
 
@@ -174,10 +137,7 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
   if (!job.report.empty()) {
     start = std::chrono::steady_clock::now();
     ReportOptions report;
-    report.receivers = job.receivers;
-    if (result.receivers) report.receiver_heads = result.receivers->receiver_heads;
-    report.roles = job.roles;
-    report.sinks = job.sinks;
+    report.analysis = job.analysis;
     const std::string source = job.out.empty() ? job.model_dir.string() : job.out.string();
     result.report_bytes =
         write_html_report(build_report_data(result.trace, report, source), job.report);

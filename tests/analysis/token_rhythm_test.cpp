@@ -146,6 +146,7 @@ TEST(Sinks, ClassificationAndSummary) {
   const std::vector<float> sums = {1.8f, 1.0f, 0.8f, 0.4f};
   SinkOptions o;
   o.threshold = 0.35;
+  o.min_rows = 1;  // ACT's formula: every key
   const SinkReport report = find_sinks(sums, 1, 1, {"", "a", ".", " b"}, o);
   ASSERT_EQ(report.sinks.size(), 3u);
   EXPECT_EQ(report.heads[0].first_token, 1);
@@ -154,6 +155,37 @@ TEST(Sinks, ClassificationAndSummary) {
   EXPECT_NEAR(report.heads[0].mass_share, 3.0 / 4.0, 1e-7);
   EXPECT_EQ(report.hidden_per_layer, (std::vector<std::int64_t>{1}));
   EXPECT_THROW(find_sinks(sums, 1, 2, {"", "a", ".", " b"}, o), InputError);
+}
+
+TEST(Sinks, KeysSeenByTooFewQueryRowsAreNeverSinks) {
+  // T = 20, one head. Key 0 takes 10 of the 20 rows' mass (c = 0.5); key 10 takes 1.5 from its
+  // 10 rows (c = 0.15); key 19 takes 0.9 from its single row (c = 0.9), as the last token does
+  // under a previous-token or self-attending head.
+  std::vector<float> sums(20, 0.05f);
+  sums[0] = 10.0f;
+  sums[10] = 1.5f;
+  sums[19] = 0.9f;
+  const std::vector<std::string> texts(20, " w");
+  auto positions = [&](std::int64_t min_rows) {
+    SinkOptions o;
+    o.min_rows = min_rows;
+    std::vector<std::int64_t> found;
+    for (const Sink& sink : find_sinks(sums, 1, 1, texts, o).sinks) found.push_back(sink.position);
+    return found;
+  };
+  EXPECT_EQ(positions(1), (std::vector<std::int64_t>{0, 10, 19}));  // ACT's c_j > τ
+  EXPECT_EQ(positions(2), (std::vector<std::int64_t>{0, 10}));
+  EXPECT_EQ(positions(10), (std::vector<std::int64_t>{0, 10}));  // key 10 has 10 rows
+  EXPECT_EQ(positions(11), (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(SinkOptions{}.min_rows, 16);
+  EXPECT_EQ(positions(SinkOptions{}.min_rows), (std::vector<std::int64_t>{0}));
+  // The mass share still counts every key: only the candidates change.
+  SinkOptions o;
+  const SinkReport report = find_sinks(sums, 1, 1, texts, o);
+  const double total = 10.0 + 1.5 + 0.9 + 17 * 0.05;
+  EXPECT_NEAR(report.heads[0].mass_share, 10.0 / total, 1e-6);
+  o.min_rows = 0;
+  EXPECT_THROW(find_sinks(sums, 1, 1, texts, o), InputError);
 }
 
 }  // namespace

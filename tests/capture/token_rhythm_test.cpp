@@ -333,7 +333,9 @@ TEST(ActCalibration, PlantedHiddenSinkIsCalibratedAndClassified) {
                                          sums.data_ptr<float>() + kPlantedT);
   const std::vector<std::string> texts = {"",   "Once",  " upon", " a", " time", ",",
                                           " a", " girl", ".",     "\n", " She",  " ran"};
-  const SinkReport report = find_sinks(key_attention, 1, 1, texts, SinkOptions{});
+  SinkOptions act;
+  act.min_rows = 1;  // ACT's formula exactly: every key of this 12-token map
+  const SinkReport report = find_sinks(key_attention, 1, 1, texts, act);
   ASSERT_EQ(report.sinks.size(), 2u);
   EXPECT_EQ(report.sinks[0].position, 0);
   EXPECT_EQ(report.sinks[0].kind, SinkKind::kFirstToken);

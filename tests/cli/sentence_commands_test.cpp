@@ -88,7 +88,7 @@ TEST(SentenceCommands, TraceThenReceivers) {
   for (const char* profile : {"clean", "reference"}) {
     const std::string trace = (dir / (std::string(profile) + ".trace.safetensors")).string();
     const auto t = run("trace --model " + model + " --text-file " + (dir / "story.txt").string() +
-                       " --profile " + profile + " --block-size 7 --json --out " + trace);
+                       " --profile " + profile + " --block-size 7 --json --quiet --out " + trace);
     ASSERT_EQ(t.code, 0) << t.out;
     const auto summary = nlohmann::json::parse(t.out);
     EXPECT_EQ(summary["sentences"], 16);

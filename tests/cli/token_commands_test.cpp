@@ -137,14 +137,15 @@ TEST(TokenCommands, TraceKeepsThePromptOutOfTheSentences) {
   EXPECT_EQ(counted.rhythm.options.response_start, 2);
 
   ASSERT_EQ(run(base + " --prompt-chars 33 --response-token 0 --out " + out.string()).code, 0);
-  EXPECT_EQ(read_trace(out).rhythm.options.response_start, marked.sentence_tokens[0].start)
-      << "with a prompt, response token 0 is the first sentence's: the prompt is never response";
+  EXPECT_EQ(read_trace(out).rhythm.options.response_start, 0) << "an explicit value is kept";
 
   ASSERT_EQ(run(base + " --out " + out.string()).code, 0);
   const Trace whole = read_trace(out);
   EXPECT_EQ(whole.num_sentences(), 4) << "without a prompt the whole text is split";
   EXPECT_EQ(whole.parameters.response_char_start, 0);
-  EXPECT_EQ(whole.rhythm.options.response_start, 0);
+  // The default, as in `analyze`: the first sentence's first token (after the BOS).
+  EXPECT_EQ(whole.rhythm.options.response_start, whole.sentence_tokens[0].start);
+  EXPECT_EQ(whole.rhythm.options.response_start, 1);
   EXPECT_EQ(run(base + " --prompt-chars 3 --response-start 'Story: ' --out " + out.string()).code,
             2);
   EXPECT_EQ(run(base + " --response-start 'Question: ' --out " + out.string()).code, 3)

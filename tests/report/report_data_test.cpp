@@ -13,6 +13,7 @@
 #include "sentlens/report/report.h"
 #include "sentlens/report/thought_anchors.h"
 #include "sentlens/trace/trace.h"
+#include "sentlens/trace/trace_analysis.h"
 #include "synthetic_trace.h"
 #include "test_support.h"
 
@@ -26,7 +27,7 @@ using ::sentlens::testing::TempDir;
 
 ReportOptions top_k(std::int64_t k) {
   ReportOptions options;
-  options.receivers.top_k = k;
+  options.analysis.receivers.top_k = k;
   return options;
 }
 
@@ -191,21 +192,54 @@ TEST(ReportData, TooFewSentencesAndNoRhythmStillGiveAReport) {
 TEST(ReportData, GivenReceiverHeads) {
   const Trace trace = synthetic_trace({});
   ReportOptions options;
-  options.receiver_heads = {{0, 1}, {2, 3}};
+  options.analysis.receiver_heads = {{0, 1}, {2, 3}};
+  options.analysis.receiver_heads_source = "heads.json";
   const ReportData data = build_report_data(trace, options, "t");
-  EXPECT_EQ(data.receivers, options.receiver_heads);
+  EXPECT_EQ(data.receivers, options.analysis.receiver_heads);
+  EXPECT_EQ(data.receiver_heads_source, "heads.json");
   const std::int64_t S = 12;
   const float* a = trace.sentence_attention.data() + 1 * S * S;
   const float* b = trace.sentence_attention.data() + 11 * S * S;
   EXPECT_NEAR(data.receiver_mean.values[5 * S + 2], (a[5 * S + 2] + b[5 * S + 2]) / 2, 1e-6);
-  options.receiver_heads = {{3, 0}};
-  EXPECT_THROW(build_report_data(trace, options, "t"), InputError);
+  options.analysis.receiver_heads = {{3, 0}};
+  try {
+    build_report_data(trace, options, "t");
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("receiver head 3:0 (heads.json) is outside the trace"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(TraceAnalysis, GivenHeadsReplaceTheWarningsAboutTheTopK) {
+  const Trace trace = synthetic_trace({});  // 3 layers x 4 heads
+  AnalysisOptions options;
+  options.receivers.top_k = 10;
+  const TraceAnalysis top_k = analyze_trace(trace, options);
+  ASSERT_TRUE(top_k.receivers.has_value());
+  auto mentions = [](const std::vector<std::string>& warnings, const std::string& text) {
+    for (const auto& warning : warnings)
+      if (warning.find(text) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(mentions(top_k.warnings, "do not single out heads; use a smaller --top-k"));
+  options.receiver_heads = {{1, 2}, {0, 1}};
+  const TraceAnalysis given = analyze_trace(trace, options);
+  ASSERT_TRUE(given.receivers.has_value());
+  EXPECT_EQ(given.receivers->receiver_heads, options.receiver_heads);
+  EXPECT_FALSE(mentions(given.warnings, "--top-k")) << "the top-k was not used";
+  EXPECT_EQ(given.broadcasting.size(), 5u);
+  EXPECT_TRUE(given.roles.has_value());
+  EXPECT_TRUE(given.sinks.has_value());
+  // The receiver-FAI variant follows the receiver heads unless given.
+  EXPECT_FALSE(given.roles->fai_receiver.empty());
 }
 
 TEST(ReportData, RejectsBadOptions) {
   const Trace trace = synthetic_trace({});
   ReportOptions options;
-  options.receivers.top_k = -1;
+  options.analysis.receivers.top_k = -1;
   EXPECT_THROW(build_report_data(trace, options, "t"), InputError);
   options = {};
   options.max_token_points = 1;
@@ -266,8 +300,8 @@ TEST(HtmlReport, WriteErrorNamesTheFile) {
 TEST(ThoughtAnchorsExport, WritesTheThreeFiles) {
   const Trace trace = synthetic_trace({});
   TempDir dir;
-  ReceiverOptions options;
-  options.top_k = 2;
+  AnalysisOptions options;
+  options.receivers.top_k = 2;
   const auto result = export_thought_anchors(trace, options, "t.safetensors", dir / "out" / "p1");
   ASSERT_EQ(result.files.size(), 3u);
   EXPECT_TRUE(result.suppression);

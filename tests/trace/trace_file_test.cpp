@@ -206,6 +206,70 @@ TEST(TraceFile, TokenRhythmRoundTrips) {
   EXPECT_EQ(back.rhythm.options.horizon_hi, 3);
 }
 
+TEST(TraceFile, AnalysisOptionsRoundTripAndAreAbsentForACapturedTrace) {
+  TempDir dir;
+  Trace trace = small_trace();
+  write_trace(trace, dir / "captured.safetensors");
+  EXPECT_FALSE(read_trace(dir / "captured.safetensors").analysis.has_value());
+
+  AnalysisOptions options;
+  options.receivers.proximity_ignore = 1;
+  options.receivers.control_depth = true;
+  options.receivers.score_type = ScoreType::kMedian;
+  options.receivers.top_k = 7;
+  options.receivers.exclude_layers = {0, 1};
+  options.receiver_heads = {{1, 2}, {0, 0}};
+  options.receiver_heads_source = "heads.safetensors";
+  options.broadcasting_count = 9;
+  options.roles.classes.quantile = 0.25;
+  options.roles.classes.layers = {1};
+  options.roles.top_q = 0.3;
+  options.roles.k = 4;
+  options.roles.alpha = 0.75;
+  options.roles.gamma_amp = 2.5;
+  options.roles.peak_q = 0.2;
+  options.roles.seed = 18446744073709551615ull;  // the largest seed survives JSON
+  options.roles.shuffles = 12;
+  options.roles.receivers = {{1, 1}};
+  options.sinks.threshold = 0.25;
+  options.sinks.min_rows = 3;
+  trace.analysis = options;
+  write_trace(trace, dir / "t.safetensors");
+  const Trace back = read_trace(dir / "t.safetensors");
+  ASSERT_TRUE(back.analysis.has_value());
+  const AnalysisOptions& read = *back.analysis;
+  EXPECT_EQ(read.receivers.proximity_ignore, 1);
+  EXPECT_TRUE(read.receivers.control_depth);
+  EXPECT_EQ(read.receivers.score_type, ScoreType::kMedian);
+  EXPECT_EQ(read.receivers.top_k, 7);
+  EXPECT_EQ(read.receivers.exclude_layers, (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(read.receiver_heads, options.receiver_heads);
+  EXPECT_EQ(read.receiver_heads_source, "heads.safetensors");
+  EXPECT_EQ(read.broadcasting_count, 9);
+  EXPECT_EQ(read.roles.classes.quantile, 0.25);
+  EXPECT_EQ(read.roles.classes.layers, (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(read.roles.top_q, 0.3);
+  EXPECT_EQ(read.roles.k, 4);
+  EXPECT_EQ(read.roles.alpha, 0.75);
+  EXPECT_EQ(read.roles.gamma_amp, 2.5);
+  EXPECT_EQ(read.roles.peak_q, 0.2);
+  EXPECT_EQ(read.roles.seed, options.roles.seed);
+  EXPECT_EQ(read.roles.shuffles, 12);
+  EXPECT_EQ(read.roles.receivers, options.roles.receivers);
+  EXPECT_EQ(read.sinks.threshold, 0.25);
+  EXPECT_EQ(read.sinks.min_rows, 3);
+
+  // A mis-typed field is a FormatError naming the file and the field.
+  const std::string path = (dir / "bad.safetensors").string();
+  std::string meta = SafetensorsFile::open(dir / "t.safetensors")->metadata().at("sentlens.trace");
+  const std::string from = "\"min_rows\":3";
+  ASSERT_NE(meta.find(from), std::string::npos) << meta;
+  meta.replace(meta.find(from), from.size(), "\"min_rows\":\"3\"");
+  rewrite_tensors(dir / "t.safetensors", {}, {{"sentlens.trace", meta}}, path);
+  EXPECT_EQ(error_of([&] { read_trace(path); }),
+            path + ": bad trace metadata: analysis.min_rows must be an integer, found \"3\"");
+}
+
 TEST(TraceFile, CorruptedOrMisShapedTokenRhythmIsAFormatErrorNamingFileAndTensor) {
   TempDir dir;
   const auto path = dir / "t.safetensors";

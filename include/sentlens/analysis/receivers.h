@@ -86,6 +86,7 @@ struct ReceiverAnalysis {
   std::vector<std::int64_t> top_k_flat_indices;                       // layer * H + head
   std::vector<std::pair<std::int64_t, std::int64_t>> receiver_heads;  // (layer, head)
   std::int64_t top_k = 0;             // receiver heads asked for (top_k, or the automatic count)
+  std::int64_t candidate_heads = 0;   // heads top-k chose from: finite kurtosis, layer not excluded
   std::vector<std::string> warnings;  // e.g. heads with NaN kurtosis outside layer 0, a top_k
                                       // covering most heads, receiver heads not heavy-tailed
 };

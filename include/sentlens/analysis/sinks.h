@@ -12,6 +12,11 @@ namespace sentlens {
 
 struct SinkOptions {
   double threshold = 0.1;  // τ on c_j (metrics.md §3.1, ACT THRES = 0.1)
+  /// Keys seen by fewer query rows (T − j < min_rows) are never sinks: c_j averages the column
+  /// over T − j rows, so the last keys' c_j is one or two rows' weight (a previous-token head puts
+  /// ~1 there). 1 = every key, ACT's formula exactly (`--profile reference`); the default is a
+  /// sentlens choice measured in docs/metrics.md §3.
+  std::int64_t min_rows = 16;
 };
 
 enum class SinkKind { kFirstToken, kPunctuation, kHidden };

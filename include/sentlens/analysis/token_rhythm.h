@@ -112,4 +112,10 @@ std::vector<bool> peaks(const std::vector<double>& values, double q);
 /// Token roles of one trace. Throws InputError for an empty response or bad options.
 TokenRoles token_roles(const TokenRhythm& rhythm, const TokenRoleOptions& options);
 
+/// The `count` strongest marked tokens as response indices r (position response_start + r),
+/// strongest first: preplan tokens by Δ (they are the TopQ of Δ, Eq. 14), anchor tokens by FAI
+/// (Eq. 16). Every command that lists "top" tokens uses these.
+std::vector<std::int64_t> top_preplan_tokens(const TokenRoles& roles, std::size_t count);
+std::vector<std::int64_t> top_anchor_tokens(const TokenRoles& roles, std::size_t count);
+
 }  // namespace sentlens

@@ -45,34 +45,4 @@ Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std:
                       const AlignedText& aligned, const TraceParameters& parameters,
                       const std::vector<AttentionObserver*>& extra_observers = {});
 
-/// The `sentlens trace` job.
-struct TraceJob {
-  std::filesystem::path model_dir;  // checkpoint folder (with its tokenizer)
-  std::string text;                 // the text to trace
-  // The prompt before the response belongs to no sentence: it ends at this code point, or right
-  // after the first occurrence of the marker (at most one; neither = split the whole text). With
-  // a prompt, parameters.rhythm.response_start 0 (the default) means -1, the first sentence's
-  // first token: the prompt is never the token rhythm's response; a positive value is kept.
-  std::optional<std::int64_t> prompt_chars;
-  std::optional<std::string> response_marker;
-  TraceParameters parameters;
-  std::string device = "cpu";  // torch device string: "cpu", "cuda", "cuda:1" (our default)
-  int threads = 0;             // intra-op threads; 0 = all cores
-  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
-  std::filesystem::path out;                 // trace file to write
-};
-
-struct TraceSummary {
-  std::int64_t tokens = 0;
-  std::int64_t sentences = 0;
-  std::int64_t layers = 0;
-  std::int64_t heads = 0;
-  double load_seconds = 0;
-  double forward_seconds = 0;
-  double write_seconds = 0;
-};
-
-/// Loads the model and tokenizer, captures the trace and writes it atomically.
-TraceSummary run_trace_job(const TraceJob& job);
-
 }  // namespace sentlens

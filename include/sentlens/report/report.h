@@ -14,19 +14,16 @@
 #include "sentlens/analysis/receivers.h"
 #include "sentlens/analysis/sinks.h"
 #include "sentlens/analysis/token_rhythm.h"
+#include "sentlens/trace/analysis_options.h"
 
 namespace sentlens {
 
 struct Trace;
+struct TraceAnalysis;
 
 /// What the report computes and how much of it is embedded.
 struct ReportOptions {
-  ReceiverOptions receivers;  // receiver heads of this trace: top-k by its own kurtosis
-  /// Receiver heads found elsewhere (e.g. over many traces with `sentlens receivers`), used
-  /// instead of this trace's top-k; empty = top-k. A head outside the trace is an InputError.
-  std::vector<std::pair<std::int64_t, std::int64_t>> receiver_heads;
-  TokenRoleOptions roles;  // WAAD/FAI aggregation and preplan/anchor tokens (metrics.md §2)
-  SinkOptions sinks;       // sink threshold τ (metrics.md §3)
+  AnalysisOptions analysis;  // receiver heads, token roles, sinks (trace/analysis_options.h)
   /// Token strips are downsampled to at most this many points (max over each bucket of tokens).
   std::int64_t max_token_points = 2000;
   /// Bytes of per-head S×S matrices embedded (before base64). When every head fits as float32 all
@@ -110,11 +107,12 @@ struct ReportData {
   std::int64_t num_heads = 0;
   std::int64_t num_sentences = 0;
   std::int64_t num_tokens = 0;
-  ReceiverOptions receiver_options;
-  std::vector<ReportSentence> sentences;                         // [S]
-  std::vector<double> kurtosis;                                  // [L, H]; NaN when undefined
+  ReceiverOptions receiver_options;       // top_k resolved
+  std::string receiver_heads_source;      // file the receiver heads came from ("" = this trace)
+  std::vector<ReportSentence> sentences;  // [S]
+  std::vector<double> kurtosis;           // [L, H]; NaN when undefined
   std::vector<std::pair<std::int64_t, std::int64_t>> receivers;  // (layer, head), best first
-  std::vector<std::int64_t> broadcasting;                        // sentences by score, best first
+  std::vector<std::int64_t> broadcasting;  // the top broadcasting sentences, best first
   ReportMatrix receiver_mean;  // mean over the receiver heads (all heads when there are none)
   std::vector<ReportMatrix> head_matrices;  // the embedded per-head matrices
   std::int64_t heads_omitted = 0;           // heads whose matrix was not embedded
@@ -131,6 +129,7 @@ struct ReportData {
   std::vector<HeadSinkSummary> sink_heads;  // [L·H] layer-major; empty without token rhythm
   std::vector<ReportSink> sinks;            // strongest first, at most max_sinks
   std::int64_t sinks_total = 0;
+  std::int64_t sink_min_rows = 1;  // keys with fewer query rows are never sinks
   std::vector<std::string> notes;  // what was left out or could not be computed, and why
 };
 
@@ -139,6 +138,11 @@ struct ReportData {
 /// empty with a note.
 ReportData build_report_data(const Trace& trace, const ReportOptions& options,
                              const std::string& source);
+
+/// build_report_data with the trace's analysis already computed (analyze_trace with
+/// options.analysis), as `sentlens analyze --report` has it.
+ReportData build_report_data(const Trace& trace, const TraceAnalysis& analysis,
+                             const ReportOptions& options, const std::string& source);
 
 /// The report's data as the JSON object the page reads (for tests and other viewers).
 std::string report_data_json(const ReportData& data);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sentlens/analysis/receivers.h"
+#include "sentlens/trace/analysis_options.h"
 
 namespace sentlens {
 
@@ -30,8 +30,9 @@ struct ThoughtAnchorsExport {
 /// Writes chunks.json ({source_text, solution_text, chunks}), step_importance_supp.json when the
 /// trace has suppression_kl, and summary.json (receiver heads, per-sentence receiver-head and
 /// vertical scores, broadcasting sentences) into `directory`, creating it if needed. Each file is
-/// written atomically. Throws IoError naming the file or folder.
-ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const ReceiverOptions& options,
+/// written atomically. The receiver heads come from analyze_trace(trace, options), as in `analyze`
+/// and `report`. Throws IoError naming the file or folder.
+ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const AnalysisOptions& options,
                                             const std::string& source,
                                             const std::filesystem::path& directory);
 

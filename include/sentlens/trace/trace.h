@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "sentlens/analysis/token_rhythm.h"
 #include "sentlens/text/alignment.h"
 #include "sentlens/text/splitter.h"
+#include "sentlens/trace/analysis_options.h"
 
 namespace sentlens {
 
@@ -40,8 +42,9 @@ struct TraceParameters {
   bool token_rhythm = true;              // also accumulate the token rhythm (metrics.md §2, §3)
   bool token_entropy = false;            // and the token entropy: needs the LM head's [T, V] logits
                                          // in memory (our choice: opt-in, T·V floats is GiBs)
-  TokenRhythmOptions rhythm;             // response start (−1 = first sentence's first token at
-                                         // capture), W, FAI horizon
+  // Response start (−1, the default: the first sentence's first token, so the prompt before the
+  // first sentence is never response; resolved at capture), W, FAI horizon.
+  TokenRhythmOptions rhythm = {/*response_start=*/-1};
 };
 
 /// A trace of one text through one model.
@@ -65,6 +68,9 @@ struct Trace {
   std::vector<double> suppression_kl;
   std::string suppression_profile;  // "clean" or "reference" when suppression_kl is present
   double suppression_temperature = 0;
+  /// How `sentlens analyze` analysed it (receiver heads and their source, token roles, sinks);
+  /// `report` and `export-ta` start from these. Absent for a trace that was only captured.
+  std::optional<AnalysisOptions> analysis;
 
   std::int64_t num_tokens() const { return static_cast<std::int64_t>(tokens.size()); }
   std::int64_t num_sentences() const { return static_cast<std::int64_t>(sentences.size()); }

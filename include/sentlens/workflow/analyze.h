@@ -13,12 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "sentlens/analysis/receivers.h"
-#include "sentlens/analysis/sinks.h"
-#include "sentlens/analysis/token_rhythm.h"
 #include "sentlens/suppression/suppression.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/trace/trace.h"
+#include "sentlens/trace/trace_analysis.h"
 
 namespace sentlens {
 
@@ -31,12 +29,9 @@ struct AnalyzeJob {
                                                // prompt before it belongs to no sentence
   std::optional<std::string> response_marker;  // or right after the first occurrence of this
   TraceParameters parameters;                  // splitter, alignment, pooling, token rhythm
-  ReceiverOptions receivers;                   // vertical scores and top-k by kurtosis
-  std::filesystem::path receiver_heads_file;   // heads found over many traces (replaces top-k)
-  std::int64_t broadcasting_count = 5;         // sentences listed in the summary
-  TokenRoleOptions roles;                      // preplan / anchor tokens
-  SinkOptions sinks;
-  bool suppress = false;  // also compute the suppression matrix (1 + S forwards, batched)
+  AnalysisOptions analysis;  // receiver heads, token roles, sinks (recorded in the trace)
+  bool analyses = true;      // false: stop after the capture (and suppression), as `sentlens trace`
+  bool suppress = false;     // also compute the suppression matrix (1 + S forwards, batched)
   SuppressionOptions suppression;
   std::string device = "cpu";
   int threads = 0;                           // intra-op threads; 0 = all cores
@@ -58,15 +53,9 @@ struct AnalyzeTimings {
 };
 
 struct AnalyzeResult {
-  Trace trace;  // with suppression_kl when suppress was asked
-  std::vector<std::string> token_texts;
-  std::optional<ReceiverAnalysis> receivers;  // absent when the trace is too short (warning)
-  std::vector<std::int64_t> broadcasting;     // best first
-  std::optional<TokenRoles> roles;            // absent without a response (warning)
-  std::optional<SinkReport> sinks;
-  bool receiver_heads_from_file = false;
-  std::uintmax_t report_bytes = 0;    // size of the HTML report (0 = none written)
-  std::vector<std::string> warnings;  // analyses that could not run and why
+  Trace trace;             // with suppression_kl when suppress was asked, and the analysis options
+  TraceAnalysis analysis;  // empty when the analyses were not asked (`sentlens trace`)
+  std::uintmax_t report_bytes = 0;  // size of the HTML report (0 = none written)
   AnalyzeTimings seconds;
 };
 
@@ -76,14 +65,7 @@ struct AnalyzeResult {
 AnalyzeResult run_analyze_job(const AnalyzeJob& job);
 
 /// run_analyze_job with the model and tokenizer already loaded (job.model_dir, device, threads and
-/// weights are not used): many texts, one load. `analyses` false stops after the capture pass
-/// (and the suppression, when asked), as `sentlens trace` does.
-AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const AnalyzeJob& job,
-                           bool analyses = true);
-
-/// The receiver-head, token-role and sink analyses of a trace (what run_analyze_job does after the
-/// forward pass; also usable on a trace read from a file). Fills receivers, broadcasting, roles,
-/// sinks, token_texts and warnings of `result`.
-void analyze_trace(const Trace& trace, const AnalyzeJob& options, AnalyzeResult& result);
+/// weights are not used): many texts, one load.
+AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const AnalyzeJob& job);
 
 }  // namespace sentlens

@@ -35,7 +35,6 @@ struct AnalyzeBatchJob {
                    // chunks, out and report are ignored)
   std::vector<std::filesystem::path> inputs;  // see collect_batch_inputs
   std::filesystem::path out_dir;              // created if missing
-  bool analyses = true;                       // false: capture only (`sentlens trace`)
   bool receivers_over_set = false;  // at the end: receiver heads over every trace of the set,
                                     // written to OUT_DIR/receivers.safetensors
   std::function<void(const std::string&)> on_progress;  // progress lines (e.g. to stderr)

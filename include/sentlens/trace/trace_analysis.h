@@ -1,0 +1,34 @@
+// Every analysis of a trace that needs no model: receiver heads and broadcasting sentences
+// (metrics.md §1.4-1.7), token roles (§2) and sinks (§3). `analyze`, `report`, `export-ta` and
+// `tokens` all go through analyze_trace, so one trace and one set of options give one answer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sentlens/analysis/receivers.h"
+#include "sentlens/analysis/sinks.h"
+#include "sentlens/analysis/token_rhythm.h"
+#include "sentlens/trace/analysis_options.h"
+#include "sentlens/trace/trace.h"
+
+namespace sentlens {
+
+struct TraceAnalysis {
+  AnalysisOptions options;                    // as used (top_k 0 resolved in receivers->top_k)
+  std::vector<std::string> token_texts;       // [T]
+  std::optional<ReceiverAnalysis> receivers;  // absent when the trace cannot support it (warning)
+  std::vector<std::int64_t> broadcasting;     // best first, at most options.broadcasting_count
+  std::optional<TokenRoles> roles;            // absent without a token rhythm or a response
+  std::optional<SinkReport> sinks;            // absent without a token rhythm
+  std::vector<std::string> warnings;          // analyses that could not run and why
+};
+
+/// The analyses `options` asks for. An analysis the trace cannot support (too few sentences for
+/// proximity_ignore, no token rhythm, a response of fewer than two tokens) is left out with a
+/// warning; bad options and receiver heads outside the trace are an InputError.
+TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options);
+
+}  // namespace sentlens
