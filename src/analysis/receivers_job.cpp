@@ -5,6 +5,7 @@
 
 #include "io/json_file.h"
 #include "sentlens/io/atomic_file.h"
+#include "sentlens/io/file_kind.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/trace/trace.h"
 #include "util/check.h"
@@ -93,8 +94,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> read_receiver_heads_file(
   const auto file = SafetensorsFile::open(path);
   SENTLENS_CHECK(file->contains("receiver_heads"), FormatError,
                  "{}: no `receiver_heads` tensor (expected the file `sentlens receivers --out` "
-                 "writes)",
-                 path.string());
+                 "writes): it is {}",
+                 path.string(), describe_file(path));
   const TensorInfo& info = file->info("receiver_heads");
   SENTLENS_CHECK(info.shape.size() == 2 && info.shape[1] == 2 && info.shape[0] > 0, FormatError,
                  "{}: `receiver_heads` must be [k, 2] with k > 0", path.string());

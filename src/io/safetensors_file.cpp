@@ -13,6 +13,8 @@
 #include "io/json_file.h"
 #include "sentlens/io/atomic_file.h"
 #include "sentlens/io/safetensors.h"
+
+#include "sentlens/io/file_kind.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -60,8 +62,9 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
   note_input_file(path);
   auto file_size = static_cast<std::uint64_t>(status.st_size);
   SENTLENS_CHECK(file_size >= 8, FormatError,
-                 "{}: not a safetensors file: {} bytes, shorter than the 8-byte header length",
-                 name, file_size);
+                 "{}: not a safetensors file: {} bytes, shorter than the 8-byte header length; "
+                 "it is {}",
+                 name, file_size, sniff_file_kind(path));
 
   std::shared_ptr<SafetensorsFile> result(new SafetensorsFile());
   result->path_ = path;
@@ -82,8 +85,9 @@ void SafetensorsFile::parse_header(std::uint64_t file_size) {
   const std::string name = path_.string();
   const auto header_size = load_unaligned<std::uint64_t>(mapping_);
   SENTLENS_CHECK(header_size <= file_size - 8, FormatError,
-                 "{}: header length {} runs past the end of the file ({} bytes)", name, header_size,
-                 file_size);
+                 "{}: header length {} runs past the end of the file ({} bytes): not a "
+                 "safetensors file; it is {}",
+                 name, header_size, file_size, sniff_file_kind(path_));
   SENTLENS_CHECK(header_size <= kMaxSafetensorsHeaderBytes, LimitError,
                  "{}: header of {} bytes exceeds the {} bytes allowed", name, header_size,
                  kMaxSafetensorsHeaderBytes);

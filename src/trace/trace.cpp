@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/json_file.h"
+#include "sentlens/io/file_kind.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/text/alignment.h"
 #include "sentlens/util/version.h"
@@ -227,7 +228,9 @@ Trace read_trace(const std::filesystem::path& path) {
   const auto& metadata = file->metadata();
   const auto version = metadata.find(kSchemaKey);
   SENTLENS_CHECK(version != metadata.end(), FormatError,
-                 "{}: not a sentlens trace (no `{}` in the metadata)", source, kSchemaKey);
+                 "{}: not a sentlens trace (no `{}` in the metadata): it is {}; traces come from "
+                 "`sentlens trace` or `sentlens analyze --out`",
+                 source, kSchemaKey, describe_file(path));
   SENTLENS_CHECK(version->second == std::to_string(kTraceSchemaVersion), FormatError,
                  "{}: unsupported trace schema version '{}' (this sentlens reads version {})",
                  source, version->second, kTraceSchemaVersion);

@@ -119,7 +119,9 @@ TEST(TraceFile, RejectsUnknownVersionsAndInconsistentShapes) {
   plain.add_i64("tokens", {5}, ids);
   plain.write(path);
   EXPECT_EQ(error_of([&] { read_trace(path); }),
-            p + ": not a sentlens trace (no `sentlens.schema_version` in the metadata)");
+            p + ": not a sentlens trace (no `sentlens.schema_version` in the metadata): it is a "
+                "safetensors file without sentlens metadata (e.g. a checkpoint shard); traces "
+                "come from `sentlens trace` or `sentlens analyze --out`");
 
   Trace bad = small_trace();
   bad.sentence_tokens[1] = TokenRange{2, 4};
