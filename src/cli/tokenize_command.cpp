@@ -7,6 +7,7 @@
 #include "io/json_file.h"
 #include "sentlens/io/text_file.h"
 #include "sentlens/tokenizer/tokenizer.h"
+#include "sentlens/tokenizer/unknown_tokens.h"
 #include "sentlens/util/parse_lists.h"
 
 namespace sentlens::cli {
@@ -45,6 +46,8 @@ void run(const TokenizeArgs& args) {
   const std::string text =
       args.text_file.empty() ? args.text : read_file_bytes(args.text_file, kMaxTextFileBytes);
   const Encoding encoding = tokenizer->encode(text, EncodeOptions{!args.no_bos});
+  const std::optional<std::string> unknown = unknown_tokens_warning(encoding, text);
+  if (unknown) fmt::print(stderr, "warning: {}\n", *unknown);
   if (args.json) {
     nlohmann::ordered_json out;
     out["ids"] = encoding.ids();

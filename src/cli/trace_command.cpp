@@ -121,7 +121,8 @@ void register_trace_command(CLI::App& app) {
                                   {"seconds",
                                    {{"load", result.seconds.load},
                                     {"forward", result.seconds.align + result.seconds.forward},
-                                    {"write", result.seconds.write}}}};
+                                    {"write", result.seconds.write}}},
+                                  {"warnings", result.analysis.warnings}};
       fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
@@ -131,6 +132,8 @@ void register_trace_command(CLI::App& app) {
         counted(trace.num_tokens(), "token"), counted(trace.num_sentences(), "sentence"),
         trace.num_layers, trace.num_heads, result.seconds.align + result.seconds.forward,
         result.seconds.load, result.seconds.write, job.out.string());
+    for (const std::string& warning : result.analysis.warnings)
+      fmt::print("warning: {}\n", warning);
   });
 }
 

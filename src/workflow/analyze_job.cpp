@@ -12,7 +12,9 @@
 #include "sentlens/model/device.h"
 #include "sentlens/report/report.h"
 #include "sentlens/text/sentence_spans.h"
+#include "sentlens/tokenizer/unknown_tokens.h"
 #include "util/check.h"
+#include "util/log.h"
 #include "util/seconds.h"
 
 namespace sentlens {
@@ -86,6 +88,8 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
   // With response_start -1 the token rhythm's prompt is what precedes the first sentence: the
   // same prompt that --prompt-chars / --response-start keep out of the sentences.
   result.seconds.align = seconds_since(start);
+  const std::optional<std::string> unknown = unknown_tokens_warning(aligned.encoding, job.text);
+  if (unknown) logger().warn("{}", *unknown);
   progress(fmt::format("{} tokens, {} sentences", aligned.encoding.size(),
                        aligned.split.sentences.size()));
 
@@ -105,6 +109,8 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
     result.trace.analysis = job.analysis;
     result.seconds.analysis = seconds_since(start);
   }
+
+  if (unknown) result.analysis.warnings.insert(result.analysis.warnings.begin(), *unknown);
 
   if (job.suppress) {
     start = std::chrono::steady_clock::now();
@@ -139,8 +145,11 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
     ReportOptions report;
     report.analysis = job.analysis;
     const std::string source = job.out.empty() ? job.model_dir.string() : job.out.string();
-    result.report_bytes =
-        write_html_report(build_report_data(result.trace, report, source), job.report);
+    // The analysis already computed (the same analyze_trace the report would run).
+    result.report_bytes = write_html_report(
+        job.analyses ? build_report_data(result.trace, result.analysis, report, source)
+                     : build_report_data(result.trace, report, source),
+        job.report);
     result.seconds.report = seconds_since(start);
   }
   return result;
