@@ -206,7 +206,8 @@ CalibrationReport run_calibration_job(const CalibrationJob& job) {
   const torch::Device device = parse_device(job.device);
   SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
   const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads, job.weights});
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
+  const std::unique_ptr<Tokenizer> tokenizer =
+      load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
   const Encoding encoding = tokenizer->encode(job.text, EncodeOptions{job.add_bos});
   return calibrate_text(model, encoding.ids(), job.act, job.allow_longer);
 }

@@ -130,7 +130,8 @@ ActSearchReport run_act_search_job(const ActSearchJob& job) {
   const Model model = Model::load(
       calibration.model_dir,
       LoadOptions{parse_device(calibration.device), calibration.threads, calibration.weights});
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(calibration.model_dir);
+  const std::unique_ptr<Tokenizer> tokenizer =
+      load_tokenizer(calibration.tokenizer.empty() ? calibration.model_dir : calibration.tokenizer);
   const std::vector<std::int64_t> scored =
       tokenizer->encode(calibration.text, EncodeOptions{calibration.add_bos}).ids();
   std::vector<std::vector<std::int64_t>> texts;

@@ -251,6 +251,7 @@ void register_analyze_command(CLI::App& app) {
   auto arguments = std::make_shared<Arguments>();
   auto* model = command->add_option("--model", arguments->model,
                                     "Checkpoint folder (default: the bundled demo model)");
+  add_tokenizer_option(*command, arguments->job.tokenizer);
   command->add_flag("--demo", arguments->demo,
                     "Use the bundled demo model and, without a text, its example trace");
   auto* text = command->add_option("--text", arguments->text, "Text to analyse");

@@ -12,7 +12,7 @@
 namespace sentlens::cli {
 
 struct AttentionInputArguments {
-  std::string attention, model_dir, text, text_file;
+  std::string attention, model_dir, tokenizer, text, text_file;
   bool no_bos = false;
   CLI::Option* attention_option = nullptr;
 
@@ -20,8 +20,9 @@ struct AttentionInputArguments {
   AttentionDumpInput input() const;
 };
 
-/// Adds --attention FILE, --model DIR, --text STR / --text-file F and --no-bos (the last four need
-/// --attention), and makes `trace` (the positional trace argument) and --attention exclusive.
+/// Adds --attention FILE, --model DIR or --tokenizer F, --text STR / --text-file F and --no-bos
+/// (the others need --attention), and makes `trace` (the positional trace argument) and --attention
+/// exclusive.
 void add_attention_input_options(CLI::App& command, AttentionInputArguments& arguments,
                                  CLI::Option* trace);
 

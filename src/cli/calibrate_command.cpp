@@ -65,6 +65,7 @@ void register_calibrate_command(CLI::App& app) {
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->job.model_dir);
+  add_tokenizer_option(*command, arguments->job.tokenizer);
   add_text_options(*command, arguments->text, arguments->text_file, "Text to score");
   auto* heads = command->add_option("--heads", arguments->heads,
                                     "Heads to calibrate, LAYER:HEAD,... (or --search)");

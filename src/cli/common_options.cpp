@@ -93,6 +93,13 @@ CLI::Option* add_profile_option(CLI::App& command, std::string& profile, const s
   return command.add_option("--profile", profile, help)->capture_default_str();
 }
 
+CLI::Option* add_tokenizer_option(CLI::App& command, std::filesystem::path& tokenizer) {
+  return command.add_option(
+      "--tokenizer", tokenizer,
+      "Tokenizer file (tokenizer.json, tokenizer.model, vocab.json) or folder, instead of the "
+      "checkpoint's (for a checkpoint folder without tokenizer files)");
+}
+
 CLI::Option* add_top_k_option(CLI::App& command, std::int64_t& top_k) {
   return command
       .add_option("--top-k", top_k,

@@ -19,6 +19,9 @@ CLI::Option* add_model_option(CLI::App& command, std::filesystem::path& model_di
 CLI::Option* add_model_option(CLI::App& command, std::string& model_dir,
                               const std::string& help = "Checkpoint folder");
 
+/// --tokenizer FILE|DIR: a tokenizer instead of the checkpoint's own.
+CLI::Option* add_tokenizer_option(CLI::App& command, std::filesystem::path& tokenizer);
+
 /// --text STR and --text-file F, which exclude each other; read them with read_input_text.
 struct TextOptions {
   CLI::Option* text = nullptr;

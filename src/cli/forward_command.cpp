@@ -21,6 +21,7 @@ void register_forward_command(CLI::App& app) {
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->model_dir);
+  add_tokenizer_option(*command, arguments->job.tokenizer);
   const TextOptions text =
       add_text_options(*command, arguments->text, arguments->text_file, "Text to tokenize and run");
   auto* ids = command->add_option("--ids", arguments->ids, "Comma-separated token ids, e.g. 1,2,3");

@@ -44,6 +44,7 @@ void register_suppress_command(CLI::App& app) {
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->model_dir);
+  add_tokenizer_option(*command, arguments->job.tokenizer);
   const auto [text, text_file] = add_text_options(*command, arguments->text, arguments->text_file,
                                                   "Text to tokenize and split");
   auto* ids =

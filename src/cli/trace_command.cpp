@@ -25,6 +25,7 @@ void register_trace_command(CLI::App& app) {
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->job.model_dir);
+  add_tokenizer_option(*command, arguments->job.tokenizer);
   const TextOptions text_options =
       add_text_options(*command, arguments->text, arguments->text_file, "Text to trace");
   auto* json_trace = command->add_option(

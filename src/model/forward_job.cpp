@@ -34,7 +34,11 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
       Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
   summary.threads = torch::get_num_threads();
   std::unique_ptr<Tokenizer> tokenizer;
-  if (job.text || has_tokenizer(job.model_dir)) tokenizer = load_tokenizer(job.model_dir);
+  if (!job.tokenizer.empty()) {
+    tokenizer = load_tokenizer(job.tokenizer);
+  } else if (job.text || has_tokenizer(job.model_dir)) {
+    tokenizer = load_tokenizer(job.model_dir);
+  }
   summary.load_seconds = seconds_since(start);
 
   if (job.text) {

@@ -37,7 +37,7 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
       outcome.sentence_texts.emplace_back(sentence_text(trace->text, sentence));
     }
   } else if (job.text) {
-    const auto tokenizer = load_tokenizer(job.model_dir);
+    const auto tokenizer = load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
     const AlignedText aligned = align_text(*tokenizer, *job.text, job.alignment);
     input_ids = aligned.encoding.ids();
     sentences = aligned.sentence_tokens;

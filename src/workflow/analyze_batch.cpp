@@ -130,7 +130,7 @@ AnalyzeBatchResult run_analyze_batch(const AnalyzeBatchJob& job) {
       const auto load_start = std::chrono::steady_clock::now();
       model.emplace(Model::load(job.job.model_dir, LoadOptions{parse_device(job.job.device),
                                                                job.job.threads, job.job.weights}));
-      tokenizer = load_tokenizer(job.job.model_dir);
+      tokenizer = load_tokenizer(job.job.tokenizer.empty() ? job.job.model_dir : job.job.tokenizer);
       result.load_seconds = seconds_since(load_start);
     }
     const auto start = std::chrono::steady_clock::now();

@@ -65,7 +65,8 @@ AnalyzeResult run_analyze_job(const AnalyzeJob& job) {
   const auto start = std::chrono::steady_clock::now();
   const Model model =
       Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(job.model_dir);
+  const std::unique_ptr<Tokenizer> tokenizer =
+      load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
   const double load_seconds = seconds_since(start);
   AnalyzeResult result = analyze_text(model, *tokenizer, job);
   result.seconds.load = load_seconds;

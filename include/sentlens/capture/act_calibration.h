@@ -108,6 +108,7 @@ CalibrationReport calibrate_text(const Model& model, const std::vector<std::int6
 /// The `sentlens calibrate` job.
 struct CalibrationJob {
   std::filesystem::path model_dir;  // checkpoint folder (with its tokenizer)
+  std::filesystem::path tokenizer;  // tokenizer file or folder; empty = the checkpoint's
   std::string text;                 // text to score
   ActOptions act;
   bool add_bos = true;                       // BOS added by the tokenizer

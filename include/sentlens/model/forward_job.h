@@ -14,6 +14,7 @@ namespace sentlens {
 
 struct ForwardJob {
   std::filesystem::path model_dir;  // checkpoint folder
+  std::filesystem::path tokenizer;  // tokenizer file or folder; empty = the checkpoint's
   std::optional<std::string> text;  // text to tokenize with the checkpoint's tokenizer, or ...
   std::vector<std::int64_t> ids;    // ... token ids given directly
   bool add_bos = true;              // add the tokenizer's BOS (text input only)

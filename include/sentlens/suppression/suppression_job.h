@@ -16,6 +16,7 @@ namespace sentlens {
 
 struct SuppressionJob {
   std::filesystem::path model_dir;
+  std::filesystem::path tokenizer;    // tokenizer file or folder; empty = the checkpoint's
   std::filesystem::path trace;        // a trace file: its tokens and sentences are used and the
                                       // matrix is added to it as `suppression_kl`, or ...
   std::optional<std::string> text;    // ... a text to tokenize, split and align, or ...

@@ -22,6 +22,7 @@ namespace sentlens {
 
 struct AnalyzeJob {
   std::filesystem::path model_dir;  // checkpoint folder with its tokenizer
+  std::filesystem::path tokenizer;  // tokenizer file or folder; empty = the checkpoint's
   std::string text;                 // the full text (prompt and response)
   std::vector<std::string> chunks;  // pre-split sentences (e.g. a data set's `chunks`); empty =
                                     // split the text with parameters' profile
