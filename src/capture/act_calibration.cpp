@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include <torch/torch.h>
 
 #include "sentlens/io/safetensors.h"
 #include "sentlens/model/device.h"
+#include "sentlens/model/layer_progress.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "util/check.h"
 
@@ -125,7 +127,8 @@ double mean_negative_log_likelihood(const torch::Tensor& logits,
 }
 
 CalibrationReport calibrate_text(const Model& model, const std::vector<std::int64_t>& ids,
-                                 const ActOptions& options, bool allow_longer) {
+                                 const ActOptions& options, bool allow_longer,
+                                 const std::function<void(const std::string&)>& on_progress) {
   const auto t_count = static_cast<std::int64_t>(ids.size());
   SENTLENS_CHECK(t_count >= 2, InputError, "calibration needs at least 2 tokens, got {}", t_count);
   for (const auto& [layer, head] : options.heads) {
@@ -144,10 +147,17 @@ CalibrationReport calibrate_text(const Model& model, const std::vector<std::int6
   const auto mean = [](const std::vector<double>& values) {
     return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
   };
+  std::optional<LayerProgress> plain_progress, calibrated_progress;
+  if (on_progress) {
+    plain_progress.emplace(on_progress, "plain forward");
+    calibrated_progress.emplace(on_progress, "calibrated forward");
+    plain.observers = {&*plain_progress};
+  }
   report.token_nll_plain = token_negative_log_likelihood(model.forward(input, plain).logits, ids);
   ActCalibrator calibrator(options);
   ForwardOptions calibrated = plain;
   calibrated.editors = {&calibrator};
+  if (on_progress) calibrated.observers = {&*calibrated_progress};
   report.token_nll_calibrated =
       token_negative_log_likelihood(model.forward(input, calibrated).logits, ids);
   report.nll_plain = mean(report.token_nll_plain);
@@ -205,11 +215,12 @@ void write_calibration(const CalibrationReport& report, const ActOptions& option
 CalibrationReport run_calibration_job(const CalibrationJob& job) {
   const torch::Device device = parse_device(job.device);
   SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
+  if (job.on_progress) job.on_progress("loading " + job.model_dir.string());
   const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads, job.weights});
   const std::unique_ptr<Tokenizer> tokenizer =
       load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
   const Encoding encoding = tokenizer->encode(job.text, EncodeOptions{job.add_bos});
-  return calibrate_text(model, encoding.ids(), job.act, job.allow_longer);
+  return calibrate_text(model, encoding.ids(), job.act, job.allow_longer, job.on_progress);
 }
 
 }  // namespace sentlens

@@ -12,6 +12,7 @@
 #include "cli/counted.h"
 #include "cli/input_text.h"
 #include "cli/json_values.h"
+#include "cli/progress.h"
 #include "sentlens/analysis/receivers_job.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/workflow/analyze.h"

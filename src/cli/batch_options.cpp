@@ -1,12 +1,12 @@
 // Private CLI helpers for batches of traces (batch_options.h).
 #include "cli/batch_options.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
+
+#include "cli/progress.h"
 
 namespace sentlens::cli {
 
@@ -27,23 +27,6 @@ void add_batch_options(CLI::App& command, BatchArguments& arguments) {
   arguments.batch->needs(out_dir);
 }
 
-std::function<void(const std::string&)> stderr_progress(bool quiet) {
-  if (quiet) return {};
-  const bool terminal = isatty(fileno(stderr)) != 0;
-  return [terminal](const std::string& line) {
-    if (terminal) {
-      fmt::print(stderr, "\r\033[K{}", line);
-    } else {
-      fmt::print(stderr, "{}\n", line);
-    }
-    std::fflush(stderr);
-  };
-}
-
-void end_progress_line(bool quiet) {
-  if (!quiet && isatty(fileno(stderr)) != 0) fmt::print(stderr, "\r\033[K");
-}
-
 void run_and_print_batch(AnalyzeBatchJob job, const BatchArguments& arguments, bool json,
                          bool quiet) {
   for (const auto& input : arguments.inputs) job.inputs.emplace_back(input);
@@ -51,7 +34,7 @@ void run_and_print_batch(AnalyzeBatchJob job, const BatchArguments& arguments, b
   job.receivers_over_set = arguments.receivers_over_set;
   job.on_progress = stderr_progress(quiet);
   const AnalyzeBatchResult result = run_analyze_batch(job);
-  if (!quiet && isatty(fileno(stderr)) != 0) fmt::print(stderr, "\r\033[K");
+  end_progress_line(quiet);
   std::int64_t skipped = 0;
   for (const auto& item : result.items) skipped += item.skipped ? 1 : 0;
   if (json) {

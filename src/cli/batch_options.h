@@ -23,13 +23,6 @@ struct BatchArguments {
 /// --batch, and --batch needs --out-dir.
 void add_batch_options(CLI::App& command, BatchArguments& arguments);
 
-/// Progress lines on stderr: redrawn in place on a terminal, one per line otherwise; none when
-/// `quiet`.
-std::function<void(const std::string&)> stderr_progress(bool quiet);
-
-/// Clears the progress line stderr_progress redraws on a terminal (nothing otherwise).
-void end_progress_line(bool quiet);
-
 /// Runs the batch and prints a line per input and the receiver heads found over the set (or, with
 /// `json`, the whole result as JSON).
 void run_and_print_batch(AnalyzeBatchJob job, const BatchArguments& arguments, bool json,

@@ -5,10 +5,10 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/batch_options.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/input_text.h"
+#include "cli/progress.h"
 #include "sentlens/capture/act_calibration.h"
 #include "sentlens/capture/act_head_search.h"
 #include "sentlens/io/atomic_file.h"
@@ -107,7 +107,7 @@ void register_calibrate_command(CLI::App& app) {
                       "Write the calibration (sinks and c_j per head, per-token NLL) to this "
                       ".safetensors file");
   add_json_flag(*command, arguments->json);
-  command->add_flag("--quiet", arguments->quiet, "No search progress on stderr");
+  command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
 
   command->callback([arguments] {
     if (arguments->heads.empty() && !arguments->search_enabled)
@@ -156,7 +156,9 @@ void register_calibrate_command(CLI::App& app) {
       report = std::move(found.calibration);
       job.act.heads = search->selected;
     } else {
+      job.on_progress = stderr_progress(arguments->quiet);
       report = run_calibration_job(job);
+      end_progress_line(arguments->quiet);
     }
     if (!arguments->out.empty()) write_calibration(report, job.act, arguments->out);
     if (arguments->json) {

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/input_text.h"
+#include "cli/progress.h"
 #include "sentlens/model/forward_job.h"
 #include "sentlens/util/parse_lists.h"
 
@@ -17,7 +18,7 @@ void register_forward_command(CLI::App& app) {
   struct Arguments {
     ForwardJob job;
     std::string model_dir, text, text_file, ids, out;
-    bool no_bos = false, json = false;
+    bool no_bos = false, json = false, quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->model_dir);
@@ -28,6 +29,7 @@ void register_forward_command(CLI::App& app) {
   text.text->excludes(ids);
   text.text_file->excludes(ids);
   add_no_bos_flag(*command, arguments->no_bos);
+  command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
   command->add_flag("--attention", arguments->job.save_attention,
                     "Save `attentions` F32 [L, H, T, T] (memory grows as T²)");
   command->add_flag("--hidden", arguments->job.save_hidden,
@@ -50,7 +52,9 @@ void register_forward_command(CLI::App& app) {
     } else {
       job.text = read_input_text(arguments->text, arguments->text_file);
     }
+    job.on_progress = stderr_progress(arguments->quiet);
     const ForwardSummary summary = run_forward_job(job);
+    end_progress_line(arguments->quiet);
     if (arguments->json) {
       nlohmann::ordered_json json;
       json["tokens"] = summary.ids.size();

@@ -7,6 +7,7 @@
 #include "cli/common_options.h"
 #include "cli/counted.h"
 #include "cli/input_text.h"
+#include "cli/progress.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/workflow/analyze.h"
 

@@ -2,11 +2,13 @@
 #include "sentlens/model/forward_job.h"
 
 #include <chrono>
+#include <optional>
 
 #include <torch/torch.h>
 
 #include "sentlens/model/attention_recorder.h"
 #include "sentlens/model/device.h"
+#include "sentlens/model/layer_progress.h"
 #include "sentlens/model/model.h"
 #include "sentlens/model/tensor_io.h"
 #include "sentlens/tokenizer/tokenizer.h"
@@ -30,6 +32,7 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
   SENTLENS_CHECK(!job.out.empty(), InputError, "no output file given");
   ForwardSummary summary;
   auto start = std::chrono::steady_clock::now();
+  if (job.on_progress) job.on_progress("loading " + job.model_dir.string());
   const Model model =
       Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
   summary.threads = torch::get_num_threads();
@@ -58,6 +61,11 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
   options.return_hidden = job.save_hidden;
   options.allow_longer = job.allow_longer;
   if (job.save_attention) options.observers.push_back(&recorder);
+  std::optional<LayerProgress> progress;
+  if (job.on_progress) {
+    progress.emplace(job.on_progress);
+    options.observers.push_back(&*progress);
+  }
   const ForwardResult result = model.forward(ids, options);
   summary.forward_seconds = seconds_since(start);
 

@@ -10,6 +10,7 @@
 #include "sentlens/capture/trace_capture.h"
 #include "sentlens/io/atomic_file.h"
 #include "sentlens/model/device.h"
+#include "sentlens/model/layer_progress.h"
 #include "sentlens/report/report.h"
 #include "sentlens/text/sentence_spans.h"
 #include "sentlens/tokenizer/unknown_tokens.h"
@@ -20,29 +21,6 @@
 namespace sentlens {
 
 namespace {
-
-// Reports the start of every layer of the capture pass: cheap (one check per block).
-class LayerProgress final : public AttentionObserver {
- public:
-  explicit LayerProgress(std::function<void(const std::string&)> report)
-      : report_(std::move(report)) {}
-  void begin_forward(const ForwardShape& shape) override {
-    layers_ = shape.num_layers;
-    tokens_ = shape.new_tokens;
-    start_ = std::chrono::steady_clock::now();
-  }
-  void observe(const AttentionBlock& block, const torch::Tensor& /*probs*/) override {
-    if (block.sequence != 0 || block.layer == last_layer_) return;
-    last_layer_ = block.layer;
-    report_(fmt::format("forward: layer {}/{} ({} tokens, {:.1f} s)", block.layer + 1, layers_,
-                        tokens_, seconds_since(start_)));
-  }
-
- private:
-  std::function<void(const std::string&)> report_;
-  std::int64_t layers_ = 0, tokens_ = 0, last_layer_ = -1;
-  std::chrono::steady_clock::time_point start_;
-};
 
 // The sentences of the job's text: given chunks, the response part, or the whole text.
 SplitResult job_sentences(const AnalyzeJob& job, std::int64_t response_char) {

@@ -16,13 +16,9 @@ namespace {
 using ::sentlens::testing::quoted;
 using ::sentlens::testing::read_text_file;
 using ::sentlens::testing::run_cli;
-using ::sentlens::testing::shared_dir;
+using ::sentlens::testing::stories_model;
 using ::sentlens::testing::TempDir;
 using ::sentlens::testing::write_text_file;
-
-std::string stories_model() {
-  return quoted((shared_dir() / "models/stories260K").string());
-}
 
 std::string story_text() {
   std::string text = "Tell me a story.\nAnswer: ";

@@ -64,4 +64,9 @@ inline std::string quoted(const std::string& text) {
   return result + "'";
 }
 
+/// The shared stories260K checkpoint folder, quoted for a command line.
+inline std::string stories_model() {
+  return quoted((shared_dir() / "models/stories260K").string());
+}
+
 }  // namespace sentlens::testing

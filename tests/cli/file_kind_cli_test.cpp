@@ -11,7 +11,7 @@ namespace {
 
 using ::sentlens::testing::quoted;
 using ::sentlens::testing::run_cli;
-using ::sentlens::testing::shared_dir;
+using ::sentlens::testing::stories_model;
 using ::sentlens::testing::TempDir;
 using ::sentlens::testing::write_text_file;
 
@@ -32,8 +32,8 @@ TEST(FileKindCli, WrongFilesAreNamedForWhatTheyAre) {
 
   // A `receivers --out` file where a trace belongs, and a trace where heads belong.
   const std::string trace = (dir / "t.safetensors").string();
-  ASSERT_EQ(run_cli("trace --model " + quoted((shared_dir() / "models/stories260K").string()) +
-                    " --text-file " + quoted(text) + " --quiet --out " + quoted(trace))
+  ASSERT_EQ(run_cli("trace --model " + stories_model() + " --text-file " + quoted(text) +
+                    " --quiet --out " + quoted(trace))
                 .exit_code,
             0);
   const std::string heads = (dir / "heads.safetensors").string();

@@ -18,13 +18,9 @@ namespace {
 using ::sentlens::testing::quoted;
 using ::sentlens::testing::read_text_file;
 using ::sentlens::testing::run_cli;
-using ::sentlens::testing::shared_dir;
+using ::sentlens::testing::stories_model;
 using ::sentlens::testing::TempDir;
 using ::sentlens::testing::write_text_file;
-
-std::string stories_model() {
-  return quoted((shared_dir() / "models/stories260K").string());
-}
 
 // A prompt before <think>: `trace` once counted it as response for the token rhythm while
 // `analyze` started at the first sentence.

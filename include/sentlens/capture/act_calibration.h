@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -102,8 +103,10 @@ void write_calibration(const CalibrationReport& report, const ActOptions& option
 /// Runs the plain and the calibrated forward over `ids` and compares them. `allow_longer`: run
 /// past max_position_embeddings (ForwardOptions::allow_longer). Throws InputError for a head
 /// outside the model or fewer than 2 tokens.
+/// `on_progress` gets a line per layer of each forward.
 CalibrationReport calibrate_text(const Model& model, const std::vector<std::int64_t>& ids,
-                                 const ActOptions& options, bool allow_longer = false);
+                                 const ActOptions& options, bool allow_longer = false,
+                                 const std::function<void(const std::string&)>& on_progress = {});
 
 /// The `sentlens calibrate` job.
 struct CalibrationJob {
@@ -111,11 +114,12 @@ struct CalibrationJob {
   std::filesystem::path tokenizer;  // tokenizer file or folder; empty = the checkpoint's
   std::string text;                 // text to score
   ActOptions act;
-  bool add_bos = true;                       // BOS added by the tokenizer
-  std::string device = "cpu";                // torch device string
-  int threads = 0;                           // intra-op threads; 0 = all cores
-  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
-  bool allow_longer = false;                 // run past max_position_embeddings
+  bool add_bos = true;                                  // BOS added by the tokenizer
+  std::string device = "cpu";                           // torch device string
+  int threads = 0;                                      // intra-op threads; 0 = all cores
+  WeightsMode weights = WeightsMode::kAuto;             // resident, streamed or chosen by memory
+  bool allow_longer = false;                            // run past max_position_embeddings
+  std::function<void(const std::string&)> on_progress;  // progress lines (loading, each layer)
 };
 
 CalibrationReport run_calibration_job(const CalibrationJob& job);

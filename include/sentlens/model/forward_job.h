@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct ForwardJob {
   std::string device = "cpu";                // torch device string: "cpu", "cuda", "cuda:1"
   bool allow_longer = false;                 // allow more tokens than max_position_embeddings
   std::filesystem::path out;                 // safetensors file to write
+  std::function<void(const std::string&)> on_progress;  // progress lines (loading, each layer)
 };
 
 /// One candidate next token.
