@@ -11,6 +11,7 @@
 #include "cli/input_text.h"
 #include "cli/json_values.h"
 #include "sentlens/error.h"
+#include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/suppression/suppression_job.h"
 #include "sentlens/util/parse_lists.h"
 
@@ -38,7 +39,7 @@ void register_suppress_command(CLI::App& app) {
       "(Thought Anchors): E[target, suppressed] = mean ln(KL + 1e-9)");
   struct Arguments {
     SuppressionJob job;
-    std::string model_dir, trace, text, text_file, ids, boundaries,
+    std::string model_dir, trace, text, text_file, json_trace, ids, boundaries,
         profile = "clean", split_profile, layers, heads, out, export_ta;
     bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false, no_bos = false;
   };
@@ -55,6 +56,11 @@ void register_suppress_command(CLI::App& app) {
   auto* trace = command->add_option(
       "--trace", arguments->trace,
       "A trace file (sentlens trace): use its tokens and sentences and add the matrix to it");
+  auto* json_trace = command->add_option(
+      "--json-trace", arguments->json_trace,
+      "JSON file with `text` (or `full_cot`) and optional pre-split `chunks` (Thought Anchors), "
+      "as `analyze --json-trace` reads it");
+  json_trace->excludes(trace)->excludes(text)->excludes(text_file)->excludes(ids);
   trace->excludes(text)->excludes(text_file)->excludes(ids);
   text->excludes(ids);
   text_file->excludes(ids);
@@ -114,7 +120,13 @@ void register_suppress_command(CLI::App& app) {
         job.sentences.push_back(TokenRange{start, end});
       }
     } else {
-      job.text = read_input_text(arguments->text, arguments->text_file);
+      if (!arguments->json_trace.empty()) {
+        ReasoningTraceFile file = read_reasoning_trace_file(arguments->json_trace);
+        job.text = std::move(file.text);
+        job.chunks = std::move(file.chunks);
+      } else {
+        job.text = read_input_text(arguments->text, arguments->text_file);
+      }
       job.alignment.add_bos = !arguments->no_bos;
       job.alignment.profile = arguments->split_profile.empty()
                                   ? parse_profile(arguments->profile)

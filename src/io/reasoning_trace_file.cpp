@@ -43,7 +43,9 @@ ReasoningTraceFile from_json(const nlohmann::json& json, const std::string& wher
 }  // namespace
 
 ReasoningTraceFile read_reasoning_trace_file(const std::filesystem::path& path) {
-  return from_json(read_json_file(path), path.string());
+  // Read as text so that `-` (standard input) and pipes work as for --text-file.
+  const std::string source = path == "-" ? std::string("standard input") : path.string();
+  return from_json(parse_json(read_text_file(path, kMaxJsonFileBytes), source), source);
 }
 
 std::vector<NamedReasoningTrace> read_reasoning_trace_lines(const std::filesystem::path& path) {

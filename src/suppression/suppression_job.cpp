@@ -9,6 +9,7 @@
 #include "sentlens/io/atomic_file.h"
 #include "sentlens/io/safetensors.h"
 #include "sentlens/model/device.h"
+#include "sentlens/text/sentence_spans.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "util/check.h"
 
@@ -38,7 +39,11 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
     }
   } else if (job.text) {
     const auto tokenizer = load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
-    const AlignedText aligned = align_text(*tokenizer, *job.text, job.alignment);
+    const AlignedText aligned =
+        job.chunks.empty()
+            ? align_text(*tokenizer, *job.text, job.alignment)
+            : align_sentences(*tokenizer, *job.text, locate_chunks(*job.text, job.chunks, 0),
+                              job.alignment);
     input_ids = aligned.encoding.ids();
     sentences = aligned.sentence_tokens;
     for (const auto& sentence : aligned.split.sentences) {
@@ -61,9 +66,10 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
     writer.set_metadata("temperature", fmt::format("{}", job.options.temperature));
     // Where the boundaries came from: a text split with this profile, a trace, or given ids.
     writer.set_metadata("sentences",
-                        job.text ? std::string("split ") + profile_name(job.alignment.profile)
-                        : trace  ? std::string("trace")
-                                 : std::string("given"));
+                        job.text && !job.chunks.empty() ? std::string("given chunks")
+                        : job.text ? std::string("split ") + profile_name(job.alignment.profile)
+                        : trace    ? std::string("trace")
+                                   : std::string("given"));
     writer.add_f64("kl_matrix", {S, S}, result.kl_matrix);
     writer.add_f64("token_kl", {S, T}, result.token_kl);
     std::vector<std::int64_t> boundaries;

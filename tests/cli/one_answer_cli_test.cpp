@@ -108,6 +108,12 @@ TEST(OneAnswer, TraceTakesTheUsersOwnSentencesAsAnalyzeDoes) {
   EXPECT_EQ(trace.sentences[1].char_start, 38);
   EXPECT_EQ(trace.library_version, read_trace(out).library_version);
   EXPECT_NE(trace.library_version, "");
+  // `suppress` takes the same file and the same sentences, here from standard input.
+  const auto suppress =
+      run_cli("suppress --model " + stories_model() + " --json-trace - --quiet --json < " +
+              quoted((dir / "cot.json").string()));
+  ASSERT_EQ(suppress.exit_code, 0) << suppress.err;
+  EXPECT_EQ(nlohmann::json::parse(suppress.out)["kl_matrix"].size(), 2u) << suppress.out;
   // Without --quiet, through a pipe: one progress line per step on stderr.
   const auto loud = run_cli("trace --model " + stories_model() + " --json-trace " +
                             quoted((dir / "cot.json").string()) + " --out " + quoted(out));

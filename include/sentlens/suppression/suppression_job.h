@@ -21,6 +21,8 @@ struct SuppressionJob {
                                       // matrix is added to it as `suppression_kl`, or ...
   std::optional<std::string> text;    // ... a text to tokenize, split and align, or ...
   TraceParameters alignment;          // ... how (splitter profile, BOS) for a text
+  std::vector<std::string> chunks;    // the text's sentences given (a data set's `chunks`); empty
+                                      // = split the text
   std::vector<std::int64_t> ids;      // ... the model input given directly
   std::vector<TokenRange> sentences;  // with the token ranges of its sentences
   SuppressionOptions options;
