@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "sentlens/io/atomic_file.h"
 #include "sentlens/model/attention_recorder.h"
 #include "sentlens/model/device.h"
 #include "sentlens/model/layer_progress.h"
@@ -30,6 +31,7 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
   SENTLENS_CHECK(job.text.has_value() != !job.ids.empty(), InputError,
                  "give either a text or token ids, not {}", job.text ? "both" : "neither");
   SENTLENS_CHECK(!job.out.empty(), InputError, "no output file given");
+  check_output_path(job.out);  // an output that cannot be written fails before the forward
   ForwardSummary summary;
   auto start = std::chrono::steady_clock::now();
   if (job.on_progress) job.on_progress("loading " + job.model_dir.string());

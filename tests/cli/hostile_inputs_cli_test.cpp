@@ -53,12 +53,18 @@ std::string file_bytes(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Checks the documented ending: a normal exit with `code`, one short message naming `fragment`.
+// Checks the documented ending: a normal exit with `code`, one short message naming `fragment`
+// (after any progress lines: the error is the last line).
 void expect_error(const testing::CliResult& result, int code, const std::string& fragment) {
   EXPECT_FALSE(result.signaled) << result.err;
   EXPECT_EQ(result.exit_code, code) << result.err;
   EXPECT_NE(result.err.find(fragment), std::string::npos) << result.err;
-  EXPECT_LT(result.err.size(), 300u) << result.err;
+  const std::string body = result.err.substr(0, result.err.find_last_not_of('\n') + 1);
+  const auto last_line = body.rfind('\n');
+  const std::string message = last_line == std::string::npos ? body : body.substr(last_line + 1);
+  EXPECT_NE(message.find(fragment), std::string::npos)
+      << "the error is the last line: " << result.err;
+  EXPECT_LT(message.size(), 300u) << result.err;
 }
 
 std::string nested_array(int depth) {
