@@ -1,6 +1,9 @@
-// Sentence splitting of reasoning traces (metrics.md §1.1), reference and clean profiles.
+// Sentence splitting of reasoning traces (metrics.md §1.1): the reference profile's character
+// scan, the clean profile's reasoning-text boundaries (reasoning_boundaries.h), the short-chunk
+// merge both share, and the reference span recovery.
 #include "sentlens/text/splitter.h"
 
+#include "text/reasoning_boundaries.h"
 #include "text/unicode_text.h"
 #include "util/check.h"
 #include "util/log.h"
@@ -71,6 +74,26 @@ std::vector<Piece> scan_chunks(std::u32string_view full, std::int64_t region_beg
     if ((paragraph || sentence) && emit(i + 1)) current = i + 1;
   }
   if (keep_tail) emit(n);
+  return pieces;
+}
+
+/// The clean profile's chunks: the region cut where reasoning_cuts says, each piece stripped.
+std::vector<Piece> clean_chunks(std::u32string_view full, std::int64_t region_begin,
+                                std::int64_t region_end) {
+  const std::u32string_view s = full.substr(static_cast<std::size_t>(region_begin),
+                                            static_cast<std::size_t>(region_end - region_begin));
+  std::vector<std::size_t> bounds = td::reasoning_cuts(s);
+  bounds.insert(bounds.begin(), 0);
+  bounds.push_back(s.size());
+  std::vector<Piece> pieces;
+  for (std::size_t k = 0; k + 1 < bounds.size(); ++k) {
+    const std::u32string_view part = s.substr(bounds[k], bounds[k + 1] - bounds[k]);
+    const auto [b, e] = td::strip_range(part);
+    if (b == e) continue;
+    pieces.push_back(Piece{std::u32string(part.substr(b, e - b)),
+                           region_begin + static_cast<std::int64_t>(bounds[k] + b),
+                           region_begin + static_cast<std::int64_t>(bounds[k] + e)});
+  }
   return pieces;
 }
 
@@ -246,7 +269,8 @@ SplitResult split_sentences(std::string_view text, const SplitOptions& options) 
 
   const auto [region_begin, region_end] = think_region(full, options.think_region);
   std::vector<Piece> pieces =
-      scan_chunks(full, region_begin, region_end, reference ? options.reference_keep_tail : true);
+      reference ? scan_chunks(full, region_begin, region_end, options.reference_keep_tail)
+                : clean_chunks(full, region_begin, region_end);
   merge_short(pieces, options.min_chunk_chars);
 
   SplitResult result;

@@ -124,11 +124,18 @@ TEST(Splitter, ParagraphsAndEdgeCases) {
   EXPECT_TRUE(split_sentences("   \n\n  ").sentences.empty());
   // One short chunk stays alone (the merge loop stops at one chunk).
   EXPECT_EQ(split_sentences("Hi.").chunks, std::vector<std::string>{"Hi."});
-  // 3.5 does not split, tabs do not count, "\n\n" fires on the first newline.
-  const auto result =
-      split_sentences("It is 3.5 units long.\tReally it is.\n\nNext paragraph here");
-  EXPECT_EQ(result.chunks, (std::vector<std::string>{"It is 3.5 units long.\tReally it is.",
-                                                     "Next paragraph here"}));
+  // 3.5 does not split, "\n\n" fires on the first newline; a tab after a period counts in the
+  // clean profile, not in the reference (the original tests for ' ' and '\n' only).
+  const std::string text = "It is 3.5 units long.\tReally it is.\n\nNext paragraph here";
+  EXPECT_EQ(
+      split_sentences(text).chunks,
+      (std::vector<std::string>{"It is 3.5 units long.", "Really it is.", "Next paragraph here"}));
+  SplitOptions reference;
+  reference.profile = Profile::kReference;
+  reference.reference_keep_tail = true;
+  EXPECT_EQ(
+      split_sentences(text, reference).chunks,
+      (std::vector<std::string>{"It is 3.5 units long.\tReally it is.", "Next paragraph here"}));
   try {
     split_sentences(std::string("bad \xff byte"));
     FAIL();

@@ -1,5 +1,6 @@
 // Sentence ("chunk") splitting of reasoning traces, as Thought Anchors does it (metrics.md §1.1),
-// in two profiles: `reference` (the original code, quirks included) and `clean`.
+// in two profiles: `reference` (the original code, quirks included) and `clean` (made for
+// reasoning text: abbreviations, ellipses, lists, math and code; docs/metrics.md).
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@ namespace sentlens {
 
 /// Which behaviour to follow where the original Thought Anchors code has quirks (metrics.md §8.1).
 enum class Profile {
-  kClean,      // same boundaries, exact spans, nothing dropped (default)
+  kClean,      // reasoning-text boundaries, exact spans, nothing dropped (default)
   kReference,  // reproduces the original code (HEAD 2a15f77) and its golden files
 };
 
