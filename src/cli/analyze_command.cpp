@@ -327,14 +327,13 @@ void register_analyze_command(CLI::App& app) {
     }
     if (!arguments->batch.inputs.empty()) {
       // Each input's text is read by the batch.
-    } else if (!arguments->json_trace.empty()) {
-      ReasoningTraceFile file = read_reasoning_trace_file(arguments->json_trace);
-      job.text = std::move(file.text);
-      job.chunks = std::move(file.chunks);
     } else if (!have_text && demo) {
       job.text = read_input_text("", demo_trace_file().string());
     } else {
-      job.text = read_input_text(arguments->text, arguments->text_file);
+      ReasoningTraceFile input =
+          read_input_trace(arguments->text, arguments->text_file, arguments->json_trace);
+      job.text = std::move(input.text);
+      job.chunks = std::move(input.chunks);
     }
     job.prompt_chars = arguments->prompt.chars();
     job.response_marker = arguments->prompt.marker();

@@ -120,13 +120,10 @@ void register_suppress_command(CLI::App& app) {
         job.sentences.push_back(TokenRange{start, end});
       }
     } else {
-      if (!arguments->json_trace.empty()) {
-        ReasoningTraceFile file = read_reasoning_trace_file(arguments->json_trace);
-        job.text = std::move(file.text);
-        job.chunks = std::move(file.chunks);
-      } else {
-        job.text = read_input_text(arguments->text, arguments->text_file);
-      }
+      ReasoningTraceFile input =
+          read_input_trace(arguments->text, arguments->text_file, arguments->json_trace);
+      job.text = std::move(input.text);
+      job.chunks = std::move(input.chunks);
       job.alignment.add_bos = !arguments->no_bos;
       job.alignment.profile = arguments->split_profile.empty()
                                   ? parse_profile(arguments->profile)

@@ -102,13 +102,10 @@ void register_trace_command(CLI::App& app) {
       return;
     }
     if (arguments->out.empty()) throw CLI::RequiredError("--out");
-    if (!arguments->json_trace.empty()) {
-      ReasoningTraceFile file = read_reasoning_trace_file(arguments->json_trace);
-      job.text = std::move(file.text);
-      job.chunks = std::move(file.chunks);
-    } else {
-      job.text = read_input_text(arguments->text, arguments->text_file);
-    }
+    ReasoningTraceFile input =
+        read_input_trace(arguments->text, arguments->text_file, arguments->json_trace);
+    job.text = std::move(input.text);
+    job.chunks = std::move(input.chunks);
     job.out = arguments->out;
     job.on_progress = stderr_progress(arguments->quiet);
     const AnalyzeResult result = run_analyze_job(job);

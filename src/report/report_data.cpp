@@ -30,14 +30,20 @@ std::string truncate_utf8(const std::string& text, std::size_t bytes) {
   return text.substr(0, end) + "…";
 }
 
+// The S×S sentence matrix of one head, read in place from the trace.
+const float* head_matrix(const Trace& trace, std::int64_t layer, std::int64_t head) {
+  const std::int64_t S = trace.num_sentences();
+  return trace.sentence_attention.data() + (layer * trace.num_heads + head) * S * S;
+}
+
 // Mean over `heads` of their S×S matrices, skipping NaN cells (NaN where every head is NaN).
-std::vector<float> mean_matrix(const SentenceMatrices& matrices,
+std::vector<float> mean_matrix(const Trace& trace,
                                const std::vector<std::pair<std::int64_t, std::int64_t>>& heads) {
-  const std::int64_t cells = matrices.num_sentences * matrices.num_sentences;
+  const std::int64_t cells = trace.num_sentences() * trace.num_sentences();
   std::vector<double> sum(idx(cells), 0.0);
   std::vector<std::int32_t> count(idx(cells), 0);
   for (const auto& [layer, head] : heads) {
-    const float* m = matrices.matrix(layer, head);
+    const float* m = head_matrix(trace, layer, head);
     for (std::int64_t c = 0; c < cells; ++c) {
       if (std::isnan(m[c])) continue;
       sum[idx(c)] += m[c];
@@ -96,12 +102,10 @@ std::vector<ReportLink> strongest(std::vector<ReportLink> candidates, std::int64
 }
 
 void add_receivers(const Trace& trace, const TraceAnalysis& analysis, const ReportOptions& options,
-                   const std::string& source, ReportData& data) {
+                   ReportData& data) {
   const std::int64_t L = trace.num_layers, H = trace.num_heads, S = trace.num_sentences();
   data.kurtosis.assign(idx(L * H), kNaN);
   for (auto& sentence : data.sentences) sentence.receiver_score = kNaN;
-  std::vector<SentenceMatrices> matrices;
-  matrices.push_back(sentence_matrices(trace, source));
   if (analysis.receivers) {
     data.kurtosis = analysis.receivers->traces[0].kurtosis;
     data.receivers = analysis.receivers->receiver_heads;
@@ -119,7 +123,7 @@ void add_receivers(const Trace& trace, const TraceAnalysis& analysis, const Repo
     for (std::int64_t l = 0; l < L; ++l)
       for (std::int64_t h = 0; h < H; ++h) heads.emplace_back(l, h);
   }
-  data.receiver_mean.values = mean_matrix(matrices[0], heads);
+  data.receiver_mean.values = mean_matrix(trace, heads);
   const auto& mean = data.receiver_mean.values;
   for (std::int64_t i = 0; i < S; ++i) {
     std::vector<ReportLink> reads, read_by;
@@ -136,7 +140,7 @@ void add_receivers(const Trace& trace, const TraceAnalysis& analysis, const Repo
   if (exact_bytes <= static_cast<double>(options.head_matrix_budget_bytes)) {
     for (std::int64_t l = 0; l < L; ++l)
       for (std::int64_t h = 0; h < H; ++h)
-        data.head_matrices.push_back(encode_head(matrices[0].matrix(l, h), cells, l, h, true));
+        data.head_matrices.push_back(encode_head(head_matrix(trace, l, h), cells, l, h, true));
     data.notes.push_back(
         fmt::format("per-head matrices: all {} heads embedded exactly (float32)", all_heads));
     return;
@@ -165,7 +169,7 @@ void add_receivers(const Trace& trace, const TraceAnalysis& analysis, const Repo
   for (std::int64_t n = 0; n < embedded; ++n) {
     const std::int64_t f = order[idx(n)];
     data.head_matrices.push_back(
-        encode_head(matrices[0].matrix(f / H, f % H), cells, f / H, f % H, false));
+        encode_head(head_matrix(trace, f / H, f % H), cells, f / H, f % H, false));
   }
   data.heads_omitted = all_heads - embedded;
   const double step = kLog8Decades / 253.0;
@@ -301,7 +305,7 @@ ReportData build_report_data(const Trace& trace, const TraceAnalysis& analysis,
     data.sentences.push_back(std::move(row));
   }
 
-  add_receivers(trace, analysis, options, source, data);
+  add_receivers(trace, analysis, options, data);
 
   if (!trace.suppression_kl.empty()) {
     data.suppression.values.assign(trace.suppression_kl.begin(), trace.suppression_kl.end());

@@ -102,7 +102,7 @@ ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const AnalysisOp
   summary["num_heads"] = trace.num_heads;
   summary["num_sentences"] = S;
   summary["num_tokens"] = trace.num_tokens();
-  const TraceAnalysis analysis = analyze_trace(trace, options);
+  const TraceAnalysis analysis = analyze_trace(trace, options, AnalysisParts::kSentenceLevel);
   const ReceiverOptions& receiver_options = options.receivers;
   const std::int64_t top_k = analysis.receivers ? analysis.receivers->top_k
                              : receiver_options.top_k > 0

@@ -8,7 +8,8 @@
 
 namespace sentlens {
 
-TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options) {
+TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options,
+                            AnalysisParts parts) {
   SENTLENS_CHECK(options.receivers.top_k >= 0, InputError,
                  "--top-k must be at least 0 (0 = automatic), got {}", options.receivers.top_k);
   SENTLENS_CHECK(options.receivers.proximity_ignore >= 0, InputError,
@@ -43,6 +44,7 @@ TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options) 
         "receiver heads skipped: {} (proximity_ignore = {}; try a smaller --proximity-ignore)",
         error.what(), options.receivers.proximity_ignore));
   }
+  if (parts == AnalysisParts::kSentenceLevel) return result;
   if (trace.rhythm.empty()) {
     result.warnings.push_back(
         "token roles and sinks skipped: the trace has no token rhythm (captured with "

@@ -26,9 +26,14 @@ struct TraceAnalysis {
   std::vector<std::string> warnings;          // analyses that could not run and why
 };
 
-/// The analyses `options` asks for. An analysis the trace cannot support (too few sentences for
-/// proximity_ignore, no token rhythm, a response of fewer than two tokens) is left out with a
-/// warning; bad options and receiver heads outside the trace are an InputError.
-TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options);
+/// Which analyses to run: all of them, or only the sentence-level ones (receiver heads and
+/// broadcasting sentences), which is what the Thought Anchors export needs.
+enum class AnalysisParts { kAll, kSentenceLevel };
+
+/// The analyses `options` asks for (of `parts`). An analysis the trace cannot support (too few
+/// sentences for proximity_ignore, no token rhythm, a response of fewer than two tokens) is left
+/// out with a warning; bad options and receiver heads outside the trace are an InputError.
+TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options,
+                            AnalysisParts parts = AnalysisParts::kAll);
 
 }  // namespace sentlens
