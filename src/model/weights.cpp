@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include "model/family.h"
+#include "model/host_memory.h"
 #include "model/rope.h"
 #include "sentlens/model/tensor_io.h"
 #include "util/check.h"
@@ -29,14 +30,12 @@ std::string layer_name(const std::string& pattern, std::int64_t layer) {
 // One NaN or Inf in a weight makes every later logit NaN: refuse the checkpoint instead, naming the
 // tensor (resident weights are checked once at load, streamed ones as each layer is read).
 void check_finite(const torch::Tensor& tensor, const std::string& where) {
-  const auto finite = torch::isfinite(tensor);
-  if (finite.all().item<bool>()) return;
-  const auto bad = finite.logical_not();
-  const auto first = bad.flatten().nonzero()[0][0].item<std::int64_t>();
+  const std::int64_t first = first_nonfinite(tensor);
+  if (first < 0) return;
   throw FormatError(
       fmt::format("{} holds {} non-finite values (NaN or Inf), the first at flat "
                   "index {}: the checkpoint is corrupt",
-                  where, bad.sum().item<std::int64_t>(), first));
+                  where, torch::isfinite(tensor).logical_not().sum().item<std::int64_t>(), first));
 }
 
 // Drops the pages of a mapped tensor's bytes from memory (they are re-read from the file if used
@@ -87,16 +86,25 @@ class WeightReader {
       return torch::from_blob(
           const_cast<std::byte*>(file.data(name)), info.shape, [keep_open](void*) {}, options);
     }
-    auto tensor = torch::empty(info.shape, options);
-    if (info.byte_size() > 0) std::memcpy(tensor.data_ptr(), file.data(name), info.byte_size());
-    file.release(name);
-    check_finite(tensor, where(file, name));
-    tensor = tensor.to(device_);
-    resident_bytes_ += static_cast<std::int64_t>(info.byte_size());
-    return tensor;
+    auto tensor = huge_page_tensor(info.shape, torch_dtype(info.dtype));
+    copy_into(file, name, tensor);
+    return tensor.to(device_);
+  }
+
+  /// Checks a matrix's name, dtype and shape (as matrix() does) without reading it.
+  torch::ScalarType check_matrix(const std::string& name,
+                                 const std::vector<std::int64_t>& expected_shape) {
+    return torch_dtype(check(name, expected_shape).info(name).dtype);
+  }
+
+  /// Reads the stored bytes of a checked matrix into `destination` (contiguous, on the CPU, of
+  /// its dtype and size) and checks them for NaN and Inf.
+  void read_into(const std::string& name, torch::Tensor destination) {
+    copy_into(store_.file_of(name), name, destination);
   }
 
   bool contains(const std::string& name) const { return store_.contains(name); }
+  bool on_cpu() const { return device_.is_cpu(); }
   std::string where(const std::string& name) const { return where(store_.file_of(name), name); }
   std::string dtypes() const { return fmt::format("{}", fmt::join(dtypes_, "+")); }
   const std::set<std::string>& used() const { return used_; }
@@ -120,6 +128,14 @@ class WeightReader {
     dtypes_.insert(std::string(dtype_name(info.dtype)));
     used_.insert(name);
     return file;
+  }
+
+  void copy_into(const SafetensorsFile& file, const std::string& name, torch::Tensor& destination) {
+    const std::size_t bytes = file.info(name).byte_size();
+    if (bytes > 0) std::memcpy(destination.data_ptr(), file.data(name), bytes);
+    file.release(name);  // keeps peak memory near the weights, not weights + file
+    check_finite(destination, where(file, name));
+    resident_bytes_ += static_cast<std::int64_t>(bytes);
   }
 
   static std::string where(const SafetensorsFile& file, const std::string& name) {
@@ -157,8 +173,15 @@ class MatrixBuilder {
   // `transposed`: the checkpoint stores [in, out] (GPT-2 Conv1D); `stored_shape` is its shape.
   MatrixBuilder& part(const std::string& name, std::vector<std::int64_t> stored_shape,
                       bool transposed = false) {
-    parts_.push_back(
-        {reader_.matrix(name, std::move(stored_shape)), transposed, reader_.where(name)});
+    if (streamed_) {
+      parts_.push_back({reader_.matrix(name, stored_shape), transposed, reader_.where(name)});
+    } else {
+      // Resident parts are read by resident(), straight into the stacked matrix.
+      dtypes_.push_back(reader_.check_matrix(name, stored_shape));
+    }
+    names_.push_back(name);
+    shapes_.push_back(std::move(stored_shape));
+    transposed_.push_back(transposed);
     return *this;
   }
 
@@ -173,13 +196,26 @@ class MatrixBuilder {
   }
 
   torch::Tensor resident() const {
-    bool same_dtype = true;
-    for (const auto& part : parts_) {
-      same_dtype = same_dtype && part.stored.scalar_type() == parts_[0].stored.scalar_type();
+    const bool same_dtype =
+        std::all_of(dtypes_.begin(), dtypes_.end(), [&](auto d) { return d == dtypes_[0]; });
+    const bool any_transposed = std::any_of(transposed_.begin(), transposed_.end(),
+                                            [](bool transposed) { return transposed; });
+    if (same_dtype && !any_transposed && reader_.on_cpu()) {
+      // The common case: the parts' bytes copied once, into their rows of the stacked matrix.
+      std::int64_t rows = 0;
+      for (const auto& shape : shapes_) rows += shape[0];
+      auto matrix = huge_page_tensor({rows, shapes_[0][1]}, dtypes_[0]);
+      std::int64_t row = 0;
+      for (std::size_t i = 0; i < names_.size(); ++i) {
+        reader_.read_into(names_[i], matrix.narrow(0, row, shapes_[i][0]));
+        row += shapes_[i][0];
+      }
+      return matrix;
     }
     std::vector<torch::Tensor> oriented;
-    for (const auto& part : parts_) {
-      auto tensor = part.transposed ? part.stored.t() : part.stored;
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      auto tensor = reader_.matrix(names_[i], shapes_[i]);
+      if (transposed_[i]) tensor = tensor.t();
       oriented.push_back(same_dtype ? tensor : tensor.to(torch::kFloat32));
     }
     return oriented.size() == 1 ? oriented[0].contiguous() : torch::cat(oriented);
@@ -197,7 +233,11 @@ class MatrixBuilder {
  private:
   WeightReader& reader_;
   bool streamed_;
-  std::vector<StreamedMatrix::Part> parts_;
+  std::vector<StreamedMatrix::Part> parts_;  // streamed
+  std::vector<std::string> names_;
+  std::vector<std::vector<std::int64_t>> shapes_;
+  std::vector<bool> transposed_;
+  std::vector<torch::ScalarType> dtypes_;  // resident
 };
 
 std::string layer_name(const std::string& pattern, std::int64_t layer, std::int64_t expert) {
