@@ -372,7 +372,10 @@ class Scanner {
       if (kBeforeNumber.count(word) != 0 && (is_digit(next) || next == U'(' || next == U'#')) {
         return k;
       }
-      if (kFinalBeforeCapital.count(word) != 0) return cut_before_capital();
+      // Initialisms with inner periods ("U.S.", "Ph.D.") behave like "a.m.".
+      if (kFinalBeforeCapital.count(word) != 0 || word.find(U'.') != std::u32string::npos) {
+        return cut_before_capital();
+      }
     }
     if (run == U"!" && i > 0 && next != 0 && !is_upper(next)) {
       // "5! = 120", "n! ways", "(n-1)! terms": a factorial, not an exclamation.
