@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target (docs/fuzzing.md): fuzz/run.sh TARGET SECONDS | fuzz/run.sh TARGET runs=N
 #   TARGET   safetensors, safetensors_index, model_config, tokenizer_json, tokenizer_encode,
-#            splitter, trace or parse_lists
+#            splitter, trace, parse_lists or answers
 #   SECONDS  fuzz for this long; runs=N: stop after N executions
 # Builds the target in $SENTLENS_FUZZ_BUILD_DIR (default build-fuzz, clang, ASan + UBSan). New
 # inputs go to a working corpus in the build folder, seeded from fuzz/corpus/TARGET; crashes, leaks,

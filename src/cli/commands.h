@@ -19,5 +19,8 @@ void register_calibrate_command(CLI::App& app);
 void register_analyze_command(CLI::App& app);
 void register_report_command(CLI::App& app);
 void register_export_ta_command(CLI::App& app);
+void register_importance_command(CLI::App& app);
+void register_generate_command(CLI::App& app);
+void register_resample_command(CLI::App& app);
 
 }  // namespace sentlens::cli

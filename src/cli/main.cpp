@@ -107,6 +107,9 @@ int main(int argc, char** argv) {
   sentlens::cli::register_calibrate_command(app);
   sentlens::cli::register_report_command(app);
   sentlens::cli::register_export_ta_command(app);
+  sentlens::cli::register_importance_command(app);
+  sentlens::cli::register_generate_command(app);
+  sentlens::cli::register_resample_command(app);
 
   if (const auto unknown = sentlens::cli::unknown_argument_message(app, argc, argv)) {
     fmt::print(stderr, "sentlens: {}\n", *unknown);

@@ -27,6 +27,19 @@ ReasoningTraceFile from_json(const nlohmann::json& json, const std::string& wher
   }
   SENTLENS_CHECK(!file.text_field.empty(), FormatError,
                  "{}: no `text`, `full_cot` or `source_text` string field", where);
+  // Thought Anchors' problem statement and ground-truth answer, read by `resample`; other commands
+  // ignore them, so a value of another type is ignored rather than refused (a number as answer is
+  // taken as its JSON text, e.g. 12).
+  if (const auto problem = json.find("problem"); problem != json.end() && problem->is_string()) {
+    file.problem = problem->get<std::string>();
+  }
+  if (const auto answer = json.find("gt_answer"); answer != json.end()) {
+    if (answer->is_string()) {
+      file.ground_truth = answer->get<std::string>();
+    } else if (answer->is_number()) {
+      file.ground_truth = answer->dump();
+    }
+  }
   const auto chunks = json.find("chunks");
   if (chunks != json.end() && !chunks->is_null()) {
     SENTLENS_CHECK(chunks->is_array(), FormatError, "{}: `chunks` must be a list of strings",

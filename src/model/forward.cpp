@@ -540,6 +540,7 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
                                    options.enable_grad};
     if (options.enable_grad) attended = torch::empty({N, T, H, Dv}, float_options);
     const std::int64_t layer_rows = any_editor_needs_whole_layer(options, l) ? T : block_rows;
+    for (auto* hook : options.residual_hooks) hook->layer_input(l, past, hidden);
     decoder_layer(materializer.layer(l), context, workspace, layer_rows, rotary, cache, hidden,
                   attended);
     materializer.release(l);
@@ -554,6 +555,7 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
         "logits and attention are not meaningful",
         directory_.string(), first_nonfinite_layer, config.num_layers);
   }
+  for (auto* hook : options.residual_hooks) hook->layer_input(config.num_layers, past, hidden);
   for (auto* observer : options.observers) observer->end_forward();
 
   ForwardResult result;

@@ -32,6 +32,21 @@ KVCache KVCache::repeat(std::int64_t num_sequences) const {
   return result;
 }
 
+KVCache KVCache::select(const std::vector<std::int64_t>& sequences) const {
+  for (std::int64_t sequence : sequences) {
+    SENTLENS_CHECK(sequence >= 0 && sequence < num_sequences(), InputError,
+                   "KV cache: sequence {} selected from a cache of {}", sequence, num_sequences());
+  }
+  KVCache result;
+  if (keys_.empty()) return result;
+  const auto index = torch::tensor(sequences, torch::kInt64).to(keys_.front().device());
+  for (std::size_t l = 0; l < keys_.size(); ++l) {
+    result.keys_.push_back(keys_[l].index_select(0, index));
+    result.values_.push_back(values_[l].index_select(0, index));
+  }
+  return result;
+}
+
 void KVCache::set_layer(std::int64_t layer, torch::Tensor keys, torch::Tensor values) {
   const auto index = static_cast<std::size_t>(layer);
   SENTLENS_CHECK(index <= keys_.size(), InputError, "KV cache: layer {} set out of order", layer);

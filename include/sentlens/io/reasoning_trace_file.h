@@ -12,6 +12,8 @@ struct ReasoningTraceFile {
   std::string text;                 // the full text (prompt and response)
   std::vector<std::string> chunks;  // pre-split sentences; empty = split the text ourselves
   std::string text_field;           // which field held the text
+  std::string problem;  // `problem` when it is a string (Thought Anchors problem.json), else ""
+  std::string ground_truth;  // `gt_answer` when a string or a number (as its JSON text), else ""
 };
 
 /// Reads the JSON object in `path`. Throws IoError when the file cannot be read, FormatError when

@@ -68,6 +68,16 @@ class AttentionEditor {
   virtual void edit_probs(const AttentionBlock& /*block*/, torch::Tensor& /*probs*/) {}
 };
 
+/// Reads or changes the residual stream between decoder layers. `hidden` is float32 [N, T, D]:
+/// the input of decoder layer `layer`, or, for layer == num_layers, the last layer's output before
+/// the final norm. In-place edits change what the following layers compute (Token Prepending
+/// copies one position's state into another); the tensor is valid only during the call.
+class ResidualHook {
+ public:
+  virtual ~ResidualHook() = default;
+  virtual void layer_input(std::int64_t layer, std::int64_t past_length, torch::Tensor& hidden) = 0;
+};
+
 /// The experts a mixture-of-experts layer chose for the tokens of one forward.
 struct RoutingChoice {
   std::int64_t layer = 0;        // 0-based layer index

@@ -20,6 +20,8 @@ class KVCache {
   KVCache prefix(std::int64_t length) const;
   /// This single-sequence cache repeated for `num_sequences` sequences (batched continuations).
   KVCache repeat(std::int64_t num_sequences) const;
+  /// The given sequences of this cache, in that order (finished continuations leaving a batch).
+  KVCache select(const std::vector<std::int64_t>& sequences) const;
 
   const torch::Tensor& keys(std::int64_t layer) const { return keys_.at(layer); }
   const torch::Tensor& values(std::int64_t layer) const { return values_.at(layer); }

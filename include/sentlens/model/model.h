@@ -56,6 +56,7 @@ struct ForwardOptions {
   std::vector<AttentionObserver*> observers;      // not owned
   std::vector<AttentionEditor*> editors;          // not owned; applied in order
   std::vector<RouterObserver*> router_observers;  // not owned; mixture-of-experts layers only
+  std::vector<ResidualHook*> residual_hooks;      // not owned; before each layer and after the last
   KVCache* cache = nullptr;  // when set: continue after its positions and append to it
   bool enable_grad = false;  // record autograd (training); default: inference without gradients
 };

@@ -1,0 +1,31 @@
+#include "sentlens/workflow/model_embeddings.h"
+
+#include <fmt/format.h>
+
+#include "sentlens/model/device.h"
+#include "sentlens/tokenizer/tokenizer.h"
+
+namespace sentlens {
+
+std::function<SentenceEmbeddings(const std::vector<std::string>&)> model_sentence_embedder(
+    const ModelEmbeddingsOptions& options) {
+  return [options](const std::vector<std::string>& sentences) {
+    if (options.on_progress) options.on_progress("loading " + options.model_dir.string());
+    const Model model =
+        Model::load(options.model_dir,
+                    LoadOptions{parse_device(options.device), options.threads, options.weights});
+    const std::unique_ptr<Tokenizer> tokenizer =
+        load_tokenizer(options.tokenizer.empty() ? options.model_dir : options.tokenizer);
+    const TokenPrependingEmbedder embedder(model, *tokenizer, options.token_prepending);
+    if (options.on_progress) {
+      options.on_progress(fmt::format("embedding {} sentences", sentences.size()));
+    }
+    const TokenPrependingOptions& tp = options.token_prepending;
+    return embedder.embed_all(sentences,
+                              fmt::format("{} (Token Prepending, layers [{}, {}), output layer {})",
+                                          options.model_dir.string(), tp.prepend_from_layer,
+                                          tp.prepend_until_layer, tp.output_layer));
+  };
+}
+
+}  // namespace sentlens
