@@ -1,7 +1,7 @@
 // Rollout generation and black-box importance (issue "Thought Anchors' black-box methods").
 //
-// usage: sentlens_bench_resample [--models demo,qwen0.5b] [--samples 16] [--new-tokens 32]
-//                                [--prompt-tokens 256] [--threads 2]
+// usage: sentlens_bench_resample [--models demo,qwen0.5b] [--samples 8] [--new-tokens 16]
+//                                [--prompt-tokens 128] [--threads 2] [--repeats 1]
 //                                [--demo-traces 100] [--rollouts 100] [--tolerance 0.1]
 //                                [--temperature 1.0] [--work DIR]
 //
@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <numeric>
@@ -67,7 +68,7 @@ Timed timed(F&& run) {
 }
 
 void speed(const std::string& name, const Model& model, std::int64_t samples,
-           std::int64_t new_tokens, std::int64_t prompt_tokens) {
+           std::int64_t new_tokens, std::int64_t prompt_tokens, int repeats) {
   std::vector<std::int64_t> prompt = {1};
   for (std::int64_t i = 1; i < prompt_tokens; ++i) {
     prompt.push_back(3 + (i * 7919) % std::min<std::int64_t>(model.config().vocab_size - 3, 250));
@@ -79,9 +80,9 @@ void speed(const std::string& name, const Model& model, std::int64_t samples,
   options.max_new_tokens = new_tokens;
   options.batch_size = samples;
   std::vector<std::vector<std::int64_t>> shared, single;
-  // Interleaved, best of two, so both see the same machine.
+  // Interleaved (best of `repeats`), so both see the same machine.
   Timed best_shared{1e30, 0}, best_single{1e30, 0};
-  for (int repeat = 0; repeat < 2; ++repeat) {
+  for (int repeat = 0; repeat < repeats; ++repeat) {
     const Timed a =
         timed([&] { shared = sentlens::sample_continuations(model, prompt, samples, options); });
     if (a.wall < best_shared.wall) best_shared = a;
@@ -177,7 +178,8 @@ void demo_ranking(const Model& model, const sentlens::Tokenizer& tokenizer,
 
 int main(int argc, char** argv) {
   std::vector<std::string> models = {"demo", "qwen0.5b"};
-  std::int64_t samples = 16, new_tokens = 32, prompt_tokens = 256, demo_traces = 0, rollouts = 100;
+  std::int64_t samples = 8, new_tokens = 16, prompt_tokens = 128, demo_traces = 0, rollouts = 100;
+  int repeats = 1;
   double tolerance = 0.1, temperature = 1.0;
   int threads = 2;
   fs::path work = fs::temp_directory_path() / "sentlens-bench-resample";
@@ -196,6 +198,8 @@ int main(int argc, char** argv) {
       new_tokens = std::stoll(value);
     } else if (flag == "--prompt-tokens") {
       prompt_tokens = std::stoll(value);
+    } else if (flag == "--repeats") {
+      repeats = std::stoi(value);
     } else if (flag == "--threads") {
       threads = std::stoi(value);
     } else if (flag == "--demo-traces") {
@@ -213,19 +217,20 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured
   sentlens::set_threads(threads);
   const fs::path demo_dir = fs::path(SENTLENS_SOURCE_DIR) / "models/demo";
   fs::create_directories(work);
   for (const std::string& name : models) {
     if (name == "demo") {
       speed(name, Model::load(demo_dir), samples, new_tokens,
-            std::min<std::int64_t>(prompt_tokens, 200));
+            std::min<std::int64_t>(prompt_tokens, 200), repeats);
     } else if (name == "qwen0.5b") {
       const fs::path folder = work / "qwen0.5b";
       if (!fs::exists(folder / "config.json")) {
         sentlens::bench::write_random_checkpoint(folder, sentlens::bench::qwen2_5_0_5b_shape());
       }
-      speed(name, Model::load(folder), samples, new_tokens, prompt_tokens);
+      speed(name, Model::load(folder), samples, new_tokens, prompt_tokens, repeats);
     } else {
       fmt::print(stderr, "unknown model {} (demo, qwen0.5b)\n", name);
       return 2;

@@ -337,6 +337,8 @@ RolloutImportance compute_rollout_importance(
                  "step matrix sentence limit must be >= 0, got {}", options.step_matrix_max_chunks);
   RolloutImportance result;
   result.problem = problem.name;
+  result.directory = problem.directory.string();
+  result.chunks = problem.chunks;
   result.similarity_threshold = options.similarity_threshold;
   result.embeddings = embeddings.source();
   result.forced = forced != nullptr;

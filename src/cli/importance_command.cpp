@@ -8,6 +8,7 @@
 #include "cli/progress.h"
 #include "sentlens/analysis/rollout_importance.h"
 #include "sentlens/analysis/rollout_importance_job.h"
+#include "sentlens/trace/rollout_columns.h"
 #include "sentlens/workflow/model_embeddings.h"
 
 namespace sentlens::cli {
@@ -56,7 +57,7 @@ void register_importance_command(CLI::App& app) {
   struct Arguments {
     RolloutImportanceJob job;
     ModelEmbeddingsOptions model;
-    std::string rollouts, forced, embeddings, model_dir, out;
+    std::string rollouts, forced, embeddings, model_dir, out, trace;
     bool json = false, quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
@@ -99,6 +100,9 @@ void register_importance_command(CLI::App& app) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 20));
   add_json_flag(*command, arguments->json);
   command->add_option("--out", arguments->out, "Also write the JSON result to this file");
+  command->add_option("--trace", arguments->trace,
+                      "Add the per-sentence metrics and the step matrix to this trace (made from "
+                      "the same sentences, e.g. trace --json-trace PROBLEM/chunks.json)");
 
   command->callback([arguments] {
     RolloutImportanceJob job = arguments->job;
@@ -116,12 +120,16 @@ void register_importance_command(CLI::App& app) {
     job.out = arguments->out;
     const RolloutImportance importance = run_rollout_importance_job(job);
     end_progress_line(arguments->quiet);
+    if (!arguments->trace.empty()) add_rollout_importance_to_trace(arguments->trace, importance);
     if (arguments->json) {
       fmt::print("{}\n", rollout_importance_json(importance));
     } else {
       print_table(importance);
     }
     if (!job.out.empty() && !arguments->json) fmt::print("wrote {}\n", job.out.string());
+    if (!arguments->trace.empty() && !arguments->json) {
+      fmt::print("added to {}\n", arguments->trace);
+    }
   });
 }
 

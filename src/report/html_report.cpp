@@ -140,13 +140,19 @@ std::string report_data_json(const ReportData& data) {
                               {"heads_source", data.receiver_heads_source}};
   Json sentences = Json::array();
   for (const ReportSentence& s : data.sentences) {
+    Json rollout = Json::object();
+    for (std::size_t m = 0; m < s.rollout.size(); ++m) {
+      rollout[data.rollout_metrics[m]] = number(s.rollout[m]);
+    }
     sentences.push_back({{"text", s.text},
                          {"tokens", {s.token_start, s.token_end}},
                          {"score", number(s.receiver_score)},
                          {"reads", links_json(s.reads)},
-                         {"read_by", links_json(s.read_by)}});
+                         {"read_by", links_json(s.read_by)},
+                         {"rollout", std::move(rollout)}});
   }
   json["sentences"] = std::move(sentences);
+  json["rollout_embeddings"] = data.rollout_embeddings;
   Json kurtosis = Json::array();
   for (double k : data.kurtosis) kurtosis.push_back(number(k));
   json["kurtosis"] = std::move(kurtosis);

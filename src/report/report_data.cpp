@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "sentlens/report/report.h"
+#include "sentlens/trace/rollout_columns.h"
 #include "sentlens/trace/trace.h"
 #include "sentlens/trace/trace_analysis.h"
 #include "util/check.h"
@@ -302,10 +303,15 @@ ReportData build_report_data(const Trace& trace, const TraceAnalysis& analysis,
     row.text = first == std::string::npos ? "" : row.text.substr(first, last - first + 1);
     row.token_start = trace.sentence_tokens[idx(s)].start;
     row.token_end = trace.sentence_tokens[idx(s)].end;
+    for (const std::string& name : trace.rollout_metrics) {
+      row.rollout.push_back(rollout_value(trace, s, name));
+    }
     data.sentences.push_back(std::move(row));
   }
 
   add_receivers(trace, analysis, options, data);
+  data.rollout_metrics = trace.rollout_metrics;
+  data.rollout_embeddings = trace.rollout_embeddings;
 
   if (!trace.suppression_kl.empty()) {
     data.suppression.values.assign(trace.suppression_kl.begin(), trace.suppression_kl.end());

@@ -434,6 +434,17 @@ function showLinks() {
   box.textContent = "";
   const i = state.sel, s = D.sentences[i];
   box.appendChild(el("div", { class: "focus" }, "S" + i + " (score " + fmt(s.score) + ", tokens " + s.tokens[0] + "–" + s.tokens[1] + "): " + s.text));
+  const bb = s.rollout || {};
+  if (Object.keys(bb).length) {
+    // Black-box importance from rollouts (sentlens importance --trace), the original's names.
+    const parts = [["counterfactual acc", "counterfactual_importance_accuracy"], ["counterfactual KL", "counterfactual_importance_kl"],
+                   ["resampling acc", "resampling_importance_accuracy"], ["forced acc", "forced_importance_accuracy"],
+                   ["accuracy", "accuracy"]].filter(([, k]) => bb[k] !== null && bb[k] !== undefined)
+                  .map(([label, k]) => label + " " + fmt(bb[k]));
+    box.appendChild(el("div", { class: "empty", id: "rollout-importance" },
+      "black-box importance: " + (parts.length ? parts.join(", ") : "not analysed") +
+      (D.rollout_embeddings ? " (embeddings: " + D.rollout_embeddings + ")" : "")));
+  }
   const [reads, readBy] = linksOf(i);
   const supv = state.view === "supp";
   box.appendChild(linkBlock(supv ? "Most affected by suppressing (earlier sentences)" : "Reads from (strongest earlier sentences, outgoing)", reads, "#7048e8", "out"));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sentlens/report/report.h"
+#include "sentlens/trace/rollout_columns.h"
 #include "sentlens/trace/trace.h"
 #include "sentlens/trace/trace_analysis.h"
 #include "util/check.h"
@@ -136,14 +137,25 @@ ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const AnalysisOp
   Json per_chunk = Json::array();
   for (std::int64_t s = 0; s < S; ++s) {
     const TokenRange range = trace.sentence_tokens[static_cast<std::size_t>(s)];
-    per_chunk.push_back(
-        {{"chunk_idx", s},
-         {"chunk", sentence_text(trace, s)},
-         {"token_start", range.start},
-         {"token_end", range.end},
-         {"receiver_head_score", finite_or_null(scores[static_cast<std::size_t>(s)])}});
+    Json chunk = {{"chunk_idx", s},
+                  {"chunk", sentence_text(trace, s)},
+                  {"token_start", range.start},
+                  {"token_end", range.end},
+                  {"receiver_head_score", finite_or_null(scores[static_cast<std::size_t>(s)])}};
+    // Black-box importance (`sentlens importance --trace`) under the original's names, as the
+    // original's chunks_labeled.json carries them.
+    for (const std::string& name : trace.rollout_metrics) {
+      chunk[name] = finite_or_null(rollout_value(trace, s, name));
+    }
+    per_chunk.push_back(std::move(chunk));
   }
   summary["chunks"] = per_chunk;
+  if (trace.rollout_metrics.empty()) {
+    summary["rollout_importance"] = nullptr;
+  } else {
+    summary["rollout_importance"] = {{"rollouts", trace.rollout_source},
+                                     {"embeddings", trace.rollout_embeddings}};
+  }
   if (trace.suppression_kl.empty()) {
     summary["suppression"] = nullptr;
   } else {

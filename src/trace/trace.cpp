@@ -86,6 +86,14 @@ void validate_trace(const Trace& trace, const std::string& source) {
                      static_cast<std::int64_t>(trace.suppression_kl.size()) == s_count * s_count,
                  FormatError, "{}: suppression_kl holds {} values, expected [{}, {}]", source,
                  trace.suppression_kl.size(), s_count, s_count);
+  const auto metric_count = static_cast<std::int64_t>(trace.rollout_metrics.size());
+  SENTLENS_CHECK(
+      static_cast<std::int64_t>(trace.rollout_importance.size()) == s_count * metric_count &&
+          (trace.rollout_metrics.empty() ||
+           static_cast<std::int64_t>(trace.step_importance.size()) == s_count * s_count),
+      FormatError, "{}: rollout importance holds {} and {} values, expected [{}, {}] and [{}, {}]",
+      source, trace.rollout_importance.size(), trace.step_importance.size(), s_count, metric_count,
+      s_count, s_count);
   const auto text_bytes = static_cast<std::int64_t>(trace.text.size());
   for (std::int64_t s = 0; s < s_count; ++s) {
     const Sentence& sentence = trace.sentences[static_cast<std::size_t>(s)];
@@ -172,6 +180,11 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
     meta["suppression"] = {{"profile", trace.suppression_profile},
                            {"temperature", trace.suppression_temperature}};
   }
+  if (!trace.rollout_metrics.empty()) {
+    meta["rollout_importance"] = {{"metrics", trace.rollout_metrics},
+                                  {"rollouts", trace.rollout_source},
+                                  {"embeddings", trace.rollout_embeddings}};
+  }
   if (trace.analysis) meta["analysis"] = analysis_options_json(*trace.analysis);
   Pairs sentence_chars, sentence_bytes, token_chars, token_bytes;
   for (const Sentence& s : trace.sentences) {
@@ -217,6 +230,12 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
   }
   if (!trace.suppression_kl.empty()) {
     writer.add_f64("suppression_kl", {s_count, s_count}, trace.suppression_kl);
+  }
+  if (!trace.rollout_metrics.empty()) {
+    writer.add_f64("rollout_importance",
+                   {s_count, static_cast<std::int64_t>(trace.rollout_metrics.size())},
+                   trace.rollout_importance);
+    writer.add_f64("step_importance", {s_count, s_count}, trace.step_importance);
   }
 
   writer.write(path);
@@ -265,6 +284,12 @@ Trace read_trace(const std::filesystem::path& path) {
     SENTLENS_CHECK(trace.parameters.response_char_start >= 0, InputError,
                    "response_char_start must be >= 0, found {}",
                    trace.parameters.response_char_start);
+    if (meta.contains("rollout_importance")) {
+      const auto& rollouts = meta.at("rollout_importance");
+      trace.rollout_metrics = rollouts.at("metrics").get<std::vector<std::string>>();
+      trace.rollout_source = rollouts.at("rollouts").get<std::string>();
+      trace.rollout_embeddings = rollouts.at("embeddings").get<std::string>();
+    }
     if (meta.contains("suppression")) {
       trace.suppression_profile = meta.at("suppression").at("profile").get<std::string>();
       trace.suppression_temperature = meta.at("suppression").at("temperature").get<double>();
@@ -352,6 +377,13 @@ Trace read_trace(const std::filesystem::path& path) {
   if (!trace.suppression_profile.empty()) {
     expect_shape("suppression_kl", {s_count, s_count});
     trace.suppression_kl = file->read_f64("suppression_kl");
+  }
+  if (!trace.rollout_metrics.empty()) {
+    expect_shape("rollout_importance",
+                 {s_count, static_cast<std::int64_t>(trace.rollout_metrics.size())});
+    expect_shape("step_importance", {s_count, s_count});
+    trace.rollout_importance = file->read_f64("rollout_importance");
+    trace.step_importance = file->read_f64("step_importance");
   }
   validate_trace(trace, source);
   return trace;

@@ -165,6 +165,43 @@ TEST(BlackBoxCli, ResampleWritesTheOriginalLayoutAndResumes) {
             std::string::npos);
   EXPECT_EQ(importance["per_chunk"]["1"]["rollouts"], 3);
 
+  // Into a trace made from the same sentences, then the report and the Thought Anchors export.
+  const auto trace_file = dir / "demo.trace.safetensors";
+  result = run_cli("trace --quiet --model " + demo_model() + " --json-trace " +
+                   quoted((problem / "chunks.json").string()) + " --out " + quoted(trace_file.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  result = run_cli("importance --quiet --rollouts " + quoted(problem.string()) + " --model " +
+                   demo_model() + " --tp-layers 2 --trace " + quoted(trace_file.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("added to"), std::string::npos) << result.out;
+  result = run_cli("export-ta " + quoted(trace_file.string()) + " " + quoted((dir / "ta").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto summary_json = nlohmann::json::parse(read_text_file(dir / "ta/summary.json"));
+  const auto& chunks_json = summary_json["chunks"];
+  ASSERT_EQ(chunks_json.size(), 5u);
+  EXPECT_TRUE(chunks_json[0]["counterfactual_importance_accuracy"].is_null());  // no rollouts
+  EXPECT_TRUE(chunks_json[1]["counterfactual_importance_accuracy"].is_number());
+  EXPECT_EQ(chunks_json[1]["counterfactual_importance_accuracy"],
+            importance["per_chunk"]["1"]["counterfactual_importance_accuracy"]);
+  EXPECT_NE(
+      summary_json["rollout_importance"]["embeddings"].get<std::string>().find("Token Prepending"),
+      std::string::npos);
+  result = run_cli("report " + quoted(trace_file.string()) + " --out " +
+                   quoted((dir / "report.html").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(read_text_file(dir / "report.html").find("counterfactual_importance_accuracy"),
+            std::string::npos);
+  // A trace of other sentences is refused, naming the first that differs.
+  const auto other = dir / "other.trace.safetensors";
+  result = run_cli("trace --quiet --model " + demo_model() + " --text " + quoted(kDemoPrompt) +
+                   "' Tom starts with 3 apples. After buying, 3 + 5 = 8.' --out " +
+                   quoted(other.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  result = run_cli("importance --quiet --rollouts " + quoted(problem.string()) + " --model " +
+                   demo_model() + " --trace " + quoted(other.string()));
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_NE(result.err.find("chunks.json"), std::string::npos) << result.err;
+
   result = run_cli("resample --model " + demo_model() + " --text 'no think tag here' --out-dir " +
                    quoted(dir.path().string()));
   EXPECT_EQ(result.exit_code, 3) << result.err;

@@ -64,7 +64,9 @@ struct StepImportanceMatrix {
 };
 
 struct RolloutImportance {
-  std::string problem;
+  std::string problem;                     // the problem folder's name
+  std::string directory;                   // the problem folder
+  std::vector<std::string> chunks;         // chunks.json `chunks`: chunk i is sentence i
   std::vector<ChunkImportance> per_chunk;  // the labeled sentences, in file order
   /// Intermediates under the original's names: accuracy per folder, forced accuracy per valid
   /// sentence (0 where the folder is missing), normalised answer counts per folder.

@@ -73,6 +73,9 @@ struct ReportSentence {
   double receiver_score = 0;        // NaN when undefined (last proximity_ignore sentences)
   std::vector<ReportLink> reads;    // strongest j < i of row i of the receiver-head mean
   std::vector<ReportLink> read_by;  // strongest k > i of column i of the receiver-head mean
+  /// Black-box importance (`sentlens importance --trace`): one value per name of
+  /// ReportData::rollout_metrics, NaN where the sentence was not analysed; empty when absent.
+  std::vector<double> rollout;
 };
 
 /// One bucket of the downsampled token strips (response tokens only).
@@ -114,9 +117,11 @@ struct ReportData {
   std::vector<std::pair<std::int64_t, std::int64_t>> receivers;  // (layer, head), best first
   std::vector<std::int64_t> broadcasting;  // the top broadcasting sentences, best first
   ReportMatrix receiver_mean;  // mean over the receiver heads (all heads when there are none)
-  std::vector<ReportMatrix> head_matrices;  // the embedded per-head matrices
-  std::int64_t heads_omitted = 0;           // heads whose matrix was not embedded
-  ReportMatrix suppression;                 // E[target, suppressed]; values empty when absent
+  std::vector<ReportMatrix> head_matrices;   // the embedded per-head matrices
+  std::int64_t heads_omitted = 0;            // heads whose matrix was not embedded
+  std::vector<std::string> rollout_metrics;  // names of ReportSentence::rollout; empty = none
+  std::string rollout_embeddings;            // which embeddings the importance used
+  ReportMatrix suppression;                  // E[target, suppressed]; values empty when absent
   std::string suppression_profile;
   // Token rhythm (empty points when the trace has none).
   std::vector<TokenPoint> token_points;

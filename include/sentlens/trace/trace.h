@@ -68,6 +68,15 @@ struct Trace {
   std::vector<double> suppression_kl;
   std::string suppression_profile;  // "clean" or "reference" when suppression_kl is present
   double suppression_temperature = 0;
+  /// Black-box importance (metrics.md §1.9), added by `sentlens importance --trace`: row-major
+  /// [S, M] with one column per name of `rollout_metrics` (the original's names), NaN where a
+  /// sentence was not analysed; `step_importance` [S, S] the sentence-to-sentence matrix, NaN
+  /// outside its rows and columns. Empty when not computed.
+  std::vector<std::string> rollout_metrics;
+  std::vector<double> rollout_importance;
+  std::vector<double> step_importance;
+  std::string rollout_source;      // the rollout folder they came from
+  std::string rollout_embeddings;  // which sentence embeddings were used
   /// How `sentlens analyze` analysed it (receiver heads and their source, token roles, sinks);
   /// `report` and `export-ta` start from these. Absent for a trace that was only captured.
   std::optional<AnalysisOptions> analysis;
