@@ -60,9 +60,9 @@ int main(int argc, char** argv) {
     const auto ids = torch::tensor(sentlens::load_tokenizer(model_dir)->encode(text).ids());
 
     sentlens::AnalyzeJob job;
-    job.model_dir = model_dir;
+    job.model.dir = model_dir;
     job.text = text;
-    job.threads = threads;
+    job.model.threads = threads;
     job.parameters.token_rhythm = token_rhythm;
     // One model in memory at a time, as in the CLI: a second loaded copy of the weights was
     // measured 25% slower than the first, which would be a property of the bench, not of analyze.

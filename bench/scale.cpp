@@ -45,11 +45,11 @@ sentlens::bench::CheckpointShape shape_named(const std::string& name) {
 int run_one(const fs::path& model_dir, const fs::path& text_file, const std::string& mode,
             int threads) {
   sentlens::AnalyzeJob job;
-  job.model_dir = model_dir;
+  job.model.dir = model_dir;
   std::ifstream input(text_file);
   job.text.assign(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
-  job.threads = threads;
-  job.weights = sentlens::parse_weights_mode(mode);
+  job.model.threads = threads;
+  job.model.weights = sentlens::parse_weights_mode(mode);
   job.parameters.allow_longer = true;
   const auto result = sentlens::run_analyze_job(job);
   rusage usage{};

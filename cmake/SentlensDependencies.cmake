@@ -7,7 +7,6 @@ endif()
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3.9 REQUIRED)
-find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(CLI11 CONFIG QUIET)
 if(NOT TARGET CLI11::CLI11)
   # Debian's libcli11-dev ships the header only in some releases.

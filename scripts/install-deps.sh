@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libtorch-dev libeigen3-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
+  libtorch-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libsentencepiece-dev libpcre2-dev libicu-dev libbenchmark-dev
   # Debian's libtorch calls the system BLAS; the reference BLAS is ~30x slower than OpenBLAS.
   libopenblas0-pthread

@@ -2,12 +2,9 @@
 #pragma once
 
 #include "sentlens/analysis/receivers.h"
-#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/analysis/rollout_importance.h"
-#include "sentlens/analysis/rollout_importance_job.h"
 #include "sentlens/analysis/sentence_attention.h"
 #include "sentlens/analysis/sinks.h"
-#include "sentlens/analysis/token_jobs.h"
 #include "sentlens/analysis/token_rhythm.h"
 #include "sentlens/capture/act_calibration.h"
 #include "sentlens/capture/sentence_pooling.h"
@@ -30,6 +27,7 @@
 #include "sentlens/model/hooks.h"
 #include "sentlens/model/kv_cache.h"
 #include "sentlens/model/model.h"
+#include "sentlens/model/model_source.h"
 #include "sentlens/model/sample.h"
 #include "sentlens/model/tensor_io.h"
 #include "sentlens/report/report.h"
@@ -55,4 +53,7 @@
 #include "sentlens/workflow/demo.h"
 #include "sentlens/workflow/generate.h"
 #include "sentlens/workflow/model_embeddings.h"
+#include "sentlens/workflow/receivers_job.h"
 #include "sentlens/workflow/resample.h"
+#include "sentlens/workflow/rollout_importance_job.h"
+#include "sentlens/workflow/token_jobs.h"

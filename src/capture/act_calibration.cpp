@@ -9,7 +9,6 @@
 #include <torch/torch.h>
 
 #include "sentlens/io/safetensors.h"
-#include "sentlens/model/device.h"
 #include "sentlens/model/layer_progress.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "util/check.h"
@@ -213,12 +212,11 @@ void write_calibration(const CalibrationReport& report, const ActOptions& option
 }
 
 CalibrationReport run_calibration_job(const CalibrationJob& job) {
-  const torch::Device device = parse_device(job.device);
+  const LoadOptions load_options = job.model.load_options();  // a bad device before the text
   SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
-  if (job.on_progress) job.on_progress("loading " + job.model_dir.string());
-  const Model model = Model::load(job.model_dir, LoadOptions{device, job.threads, job.weights});
-  const std::unique_ptr<Tokenizer> tokenizer =
-      load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
+  if (job.on_progress) job.on_progress("loading " + job.model.dir.string());
+  const Model model = Model::load(job.model.dir, load_options);
+  const std::unique_ptr<Tokenizer> tokenizer = job.model.load_tokenizer();
   const Encoding encoding = tokenizer->encode(job.text, EncodeOptions{job.add_bos});
   return calibrate_text(model, encoding.ids(), job.act, job.allow_longer, job.on_progress);
 }

@@ -7,7 +7,6 @@
 
 #include <torch/torch.h>
 
-#include "sentlens/model/device.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "util/check.h"
 #include "util/seconds.h"
@@ -127,11 +126,8 @@ ActSearchResult search_act_heads(const Model& model,
 ActSearchReport run_act_search_job(const ActSearchJob& job) {
   const CalibrationJob& calibration = job.calibration;
   SENTLENS_CHECK(!calibration.text.empty(), InputError, "empty input: the text has no characters");
-  const Model model = Model::load(
-      calibration.model_dir,
-      LoadOptions{parse_device(calibration.device), calibration.threads, calibration.weights});
-  const std::unique_ptr<Tokenizer> tokenizer =
-      load_tokenizer(calibration.tokenizer.empty() ? calibration.model_dir : calibration.tokenizer);
+  const Model model = calibration.model.load_model();
+  const std::unique_ptr<Tokenizer> tokenizer = calibration.model.load_tokenizer();
   const std::vector<std::int64_t> scored =
       tokenizer->encode(calibration.text, EncodeOptions{calibration.add_bos}).ids();
   std::vector<std::vector<std::int64_t>> texts;

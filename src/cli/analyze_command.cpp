@@ -13,10 +13,10 @@
 #include "cli/input_text.h"
 #include "cli/json_values.h"
 #include "cli/progress.h"
-#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/workflow/analyze.h"
 #include "sentlens/workflow/demo.h"
+#include "sentlens/workflow/receivers_job.h"
 
 namespace sentlens::cli {
 
@@ -252,7 +252,7 @@ void register_analyze_command(CLI::App& app) {
   auto arguments = std::make_shared<Arguments>();
   auto* model = command->add_option("--model", arguments->model,
                                     "Checkpoint folder (default: the bundled demo model)");
-  add_tokenizer_option(*command, arguments->job.tokenizer);
+  add_tokenizer_option(*command, arguments->job.model.tokenizer);
   command->add_flag("--demo", arguments->demo,
                     "Use the bundled demo model and, without a text, its example trace");
   auto* text = command->add_option("--text", arguments->text, "Text to analyse");
@@ -301,9 +301,9 @@ void register_analyze_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   add_block_size_option(*command, arguments->job.parameters.block_size);
   add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
-  add_threads_option(*command, arguments->job.threads);
-  add_weights_option(*command, arguments->job.weights);
-  add_device_option(*command, arguments->job.device);
+  add_threads_option(*command, arguments->job.model.threads);
+  add_weights_option(*command, arguments->job.model.weights);
+  add_device_option(*command, arguments->job.model.device);
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)");
   command->add_option("--report", arguments->report,
                       "Self-contained HTML report to write (see `sentlens report`)");
@@ -318,7 +318,7 @@ void register_analyze_command(CLI::App& app) {
     const bool have_text =
         !arguments->text.empty() || !arguments->text_file.empty() || !arguments->json_trace.empty();
     const bool demo = arguments->demo || arguments->model.empty();
-    job.model_dir = demo ? demo_model_dir() : std::filesystem::path(arguments->model);
+    job.model.dir = demo ? demo_model_dir() : std::filesystem::path(arguments->model);
     if (demo) {
       // The demo traces have 4-8 sentences: the paper's proximity_ignore 4 and 20 heads would
       // leave nothing to score (models/demo/README.md evaluates with 1 and 4).

@@ -23,7 +23,7 @@ void register_generate_command(CLI::App& app) {
   arguments->job.sampling.top_p = 0.95;
   arguments->job.sampling.seed = 44;
   add_model_option(*command, arguments->model_dir);
-  add_tokenizer_option(*command, arguments->job.tokenizer);
+  add_tokenizer_option(*command, arguments->job.model.tokenizer);
   add_text_options(*command, arguments->text, arguments->text_file, "The prompt");
   add_no_bos_flag(*command, arguments->no_bos);
   command->add_option("--samples", arguments->job.samples, "Continuations to sample")
@@ -53,16 +53,16 @@ void register_generate_command(CLI::App& app) {
                    "Continuations decoded together on one shared prompt cache")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 16));
-  add_threads_option(*command, arguments->job.threads);
-  add_weights_option(*command, arguments->job.weights);
-  add_device_option(*command, arguments->job.device);
+  add_threads_option(*command, arguments->job.model.threads);
+  add_weights_option(*command, arguments->job.model.weights);
+  add_device_option(*command, arguments->job.model.device);
   add_allow_longer_flag(*command, arguments->job.sampling.allow_longer);
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
   add_json_flag(*command, arguments->json);
 
   command->callback([arguments] {
     GenerateJob job = arguments->job;
-    job.model_dir = arguments->model_dir;
+    job.model.dir = arguments->model_dir;
     job.add_bos = !arguments->no_bos;
     job.text = read_input_text(arguments->text, arguments->text_file);
     job.on_progress = stderr_progress(arguments->quiet);

@@ -7,9 +7,9 @@
 #include "cli/common_options.h"
 #include "cli/progress.h"
 #include "sentlens/analysis/rollout_importance.h"
-#include "sentlens/analysis/rollout_importance_job.h"
 #include "sentlens/trace/rollout_columns.h"
 #include "sentlens/workflow/model_embeddings.h"
+#include "sentlens/workflow/rollout_importance_job.h"
 
 namespace sentlens::cli {
 
@@ -56,7 +56,7 @@ void register_importance_command(CLI::App& app) {
       "(Thought Anchors)");
   struct Arguments {
     RolloutImportanceJob job;
-    ModelEmbeddingsOptions model;
+    ModelEmbeddingsOptions embedder;
     std::string rollouts, forced, embeddings, model_dir, out, trace;
     bool json = false, quiet = false;
   };
@@ -78,13 +78,13 @@ void register_importance_command(CLI::App& app) {
       "Instead of --embeddings: embed the sentences with this checkpoint (Token Prepending)");
   embeddings->excludes(model);
   command
-      ->add_option("--tp-layers", arguments->model.token_prepending.prepend_until_layer,
+      ->add_option("--tp-layers", arguments->embedder.token_prepending.prepend_until_layer,
                    "Token Prepending: copy into <PST> before layers 1 .. N-1")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20))
       ->needs(model);
-  add_tokenizer_option(*command, arguments->model.tokenizer)->needs(model);
-  add_threads_option(*command, arguments->model.threads);
+  add_tokenizer_option(*command, arguments->embedder.model.tokenizer)->needs(model);
+  add_threads_option(*command, arguments->embedder.model.threads);
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
   command
       ->add_option("--similarity-threshold", arguments->job.options.similarity_threshold,
@@ -110,10 +110,10 @@ void register_importance_command(CLI::App& app) {
     if (!arguments->forced.empty()) job.forced = arguments->forced;
     job.embeddings = arguments->embeddings;
     if (!arguments->model_dir.empty()) {
-      ModelEmbeddingsOptions model = arguments->model;
-      model.model_dir = arguments->model_dir;
-      model.on_progress = stderr_progress(arguments->quiet);
-      job.embed_sentences = model_sentence_embedder(model);
+      ModelEmbeddingsOptions embedder = arguments->embedder;
+      embedder.model.dir = arguments->model_dir;
+      embedder.on_progress = stderr_progress(arguments->quiet);
+      job.embed_sentences = model_sentence_embedder(embedder);
     } else if (arguments->embeddings.empty()) {
       throw CLI::RequiredError("--embeddings or --model");
     }

@@ -7,9 +7,9 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/json_values.h"
-#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/text/splitter.h"
 #include "sentlens/util/parse_lists.h"
+#include "sentlens/workflow/receivers_job.h"
 
 namespace sentlens::cli {
 

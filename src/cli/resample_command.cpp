@@ -26,7 +26,7 @@ void register_resample_command(CLI::App& app) {
   arguments->job.sampling.seed = 44;
   arguments->job.sampling.max_new_tokens = 1024;
   add_model_option(*command, arguments->model_dir);
-  add_tokenizer_option(*command, arguments->job.tokenizer);
+  add_tokenizer_option(*command, arguments->job.model.tokenizer);
   const TextOptions text_options = add_text_options(*command, arguments->text, arguments->text_file,
                                                     "The trace: prompt, <think>, reasoning");
   auto* json_trace = command->add_option(
@@ -77,9 +77,9 @@ void register_resample_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1e-6, 1.0));
   add_no_bos_flag(*command, arguments->no_bos);
-  add_threads_option(*command, arguments->job.threads);
-  add_weights_option(*command, arguments->job.weights);
-  add_device_option(*command, arguments->job.device);
+  add_threads_option(*command, arguments->job.model.threads);
+  add_weights_option(*command, arguments->job.model.weights);
+  add_device_option(*command, arguments->job.model.device);
   add_allow_longer_flag(*command, arguments->job.sampling.allow_longer);
   command->add_option("--out-dir", arguments->out_dir, "Folder to write <name>/ into")->required();
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
@@ -87,7 +87,7 @@ void register_resample_command(CLI::App& app) {
 
   command->callback([arguments] {
     ResampleJob job = arguments->job;
-    job.model_dir = arguments->model_dir;
+    job.model.dir = arguments->model_dir;
     job.out_dir = arguments->out_dir;
     job.add_bos = !arguments->no_bos;
     const ReasoningTraceFile trace =

@@ -5,7 +5,7 @@
 #include "cli/attention_input_options.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
-#include "sentlens/analysis/token_jobs.h"
+#include "sentlens/workflow/token_jobs.h"
 
 namespace sentlens::cli {
 

@@ -45,7 +45,7 @@ void register_suppress_command(CLI::App& app) {
   };
   auto arguments = std::make_shared<Arguments>();
   add_model_option(*command, arguments->model_dir);
-  add_tokenizer_option(*command, arguments->job.tokenizer);
+  add_tokenizer_option(*command, arguments->job.model.tokenizer);
   const auto [text, text_file] = add_text_options(*command, arguments->text, arguments->text_file,
                                                   "Text to tokenize and split");
   auto* ids =
@@ -93,9 +93,9 @@ void register_suppress_command(CLI::App& app) {
   command->add_flag("--no-prefix-reuse", arguments->no_prefix_reuse,
                     "Run every suppression from the first token (slower; for comparison)");
   add_block_size_option(*command, arguments->job.options.block_size);
-  add_threads_option(*command, arguments->job.threads);
-  add_weights_option(*command, arguments->job.weights);
-  add_device_option(*command, arguments->job.device);
+  add_threads_option(*command, arguments->job.model.threads);
+  add_weights_option(*command, arguments->job.model.weights);
+  add_device_option(*command, arguments->job.model.device);
   add_no_bos_flag(*command, arguments->no_bos);
   add_allow_longer_flag(*command, arguments->job.options.allow_longer);
   command->add_option("--out", arguments->out,
@@ -109,7 +109,7 @@ void register_suppress_command(CLI::App& app) {
 
   command->callback([arguments] {
     SuppressionJob job = arguments->job;
-    job.model_dir = arguments->model_dir;
+    job.model.dir = arguments->model_dir;
     job.options.profile = arguments->profile == "reference" ? SuppressionProfile::kReference
                                                             : SuppressionProfile::kClean;
     if (!arguments->trace.empty()) {

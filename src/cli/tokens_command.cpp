@@ -10,8 +10,8 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/json_values.h"
-#include "sentlens/analysis/token_jobs.h"
 #include "sentlens/util/parse_lists.h"
+#include "sentlens/workflow/token_jobs.h"
 
 namespace sentlens::cli {
 

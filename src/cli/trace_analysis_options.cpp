@@ -2,8 +2,8 @@
 #include "cli/trace_analysis_options.h"
 
 #include "cli/common_options.h"
-#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/util/parse_lists.h"
+#include "sentlens/workflow/receivers_job.h"
 
 namespace sentlens::cli {
 

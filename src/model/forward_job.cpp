@@ -8,7 +8,6 @@
 
 #include "sentlens/io/atomic_file.h"
 #include "sentlens/model/attention_recorder.h"
-#include "sentlens/model/device.h"
 #include "sentlens/model/layer_progress.h"
 #include "sentlens/model/model.h"
 #include "sentlens/model/tensor_io.h"
@@ -34,15 +33,14 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
   check_output_path(job.out);  // an output that cannot be written fails before the forward
   ForwardSummary summary;
   auto start = std::chrono::steady_clock::now();
-  if (job.on_progress) job.on_progress("loading " + job.model_dir.string());
-  const Model model =
-      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
+  if (job.on_progress) job.on_progress("loading " + job.model.dir.string());
+  const Model model = job.model.load_model();
   summary.threads = torch::get_num_threads();
   std::unique_ptr<Tokenizer> tokenizer;
-  if (!job.tokenizer.empty()) {
-    tokenizer = load_tokenizer(job.tokenizer);
-  } else if (job.text || has_tokenizer(job.model_dir)) {
-    tokenizer = load_tokenizer(job.model_dir);
+  if (!job.model.tokenizer.empty()) {
+    tokenizer = load_tokenizer(job.model.tokenizer);
+  } else if (job.text || has_tokenizer(job.model.dir)) {
+    tokenizer = load_tokenizer(job.model.dir);
   }
   summary.load_seconds = seconds_since(start);
 
@@ -85,7 +83,7 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
   start = std::chrono::steady_clock::now();
   SafetensorsWriter writer;
   writer.set_metadata("producer", "sentlens forward");
-  writer.set_metadata("model", job.model_dir.string());
+  writer.set_metadata("model", job.model.dir.string());
   writer.set_metadata("config_fingerprint", model.config().fingerprint());
   auto save = [&](const std::string& name, const torch::Tensor& tensor) {
     add_tensor(writer, name, tensor);

@@ -8,7 +8,6 @@
 #include "sentlens/capture/trace_capture.h"
 #include "sentlens/io/atomic_file.h"
 #include "sentlens/io/safetensors.h"
-#include "sentlens/model/device.h"
 #include "sentlens/text/sentence_spans.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "util/check.h"
@@ -18,8 +17,7 @@ namespace sentlens {
 SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
   SENTLENS_CHECK(!job.trace.empty() || job.text.has_value() || !job.ids.empty(), InputError,
                  "empty input: no trace, no text and no token ids");
-  const Model model =
-      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
+  const Model model = job.model.load_model();
   SuppressionJobResult outcome;
   std::vector<std::int64_t> input_ids = job.ids;
   std::vector<TokenRange> sentences = job.sentences;
@@ -30,7 +28,7 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
                    "{}: the trace was made with a different model ({}, config fingerprint {}) than "
                    "{} (fingerprint {})",
                    job.trace.string(), trace->model, trace->config_fingerprint,
-                   job.model_dir.string(), model.config().fingerprint());
+                   job.model.dir.string(), model.config().fingerprint());
     input_ids.clear();
     for (const TraceToken& token : trace->tokens) input_ids.push_back(token.id);
     sentences = trace->sentence_tokens;
@@ -38,7 +36,7 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
       outcome.sentence_texts.emplace_back(sentence_text(trace->text, sentence));
     }
   } else if (job.text) {
-    const auto tokenizer = load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
+    const auto tokenizer = job.model.load_tokenizer();
     const AlignedText aligned =
         job.chunks.empty()
             ? align_text(*tokenizer, *job.text, job.alignment)
@@ -59,7 +57,7 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
   if (!job.out.empty()) {
     SafetensorsWriter writer;
     writer.set_metadata("producer", "sentlens suppress");
-    writer.set_metadata("model", job.model_dir.string());
+    writer.set_metadata("model", job.model.dir.string());
     writer.set_metadata("config_fingerprint", model.config().fingerprint());
     writer.set_metadata("profile",
                         job.options.profile == SuppressionProfile::kClean ? "clean" : "reference");

@@ -10,7 +10,6 @@
 
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/io/text_file.h"
-#include "sentlens/model/device.h"
 #include "util/check.h"
 #include "util/seconds.h"
 
@@ -126,11 +125,10 @@ AnalyzeBatchResult run_analyze_batch(const AnalyzeBatchJob& job) {
       continue;
     }
     if (!model) {
-      progress(fmt::format("loading {}", job.job.model_dir.string()));
+      progress(fmt::format("loading {}", job.job.model.dir.string()));
       const auto load_start = std::chrono::steady_clock::now();
-      model.emplace(Model::load(job.job.model_dir, LoadOptions{parse_device(job.job.device),
-                                                               job.job.threads, job.job.weights}));
-      tokenizer = load_tokenizer(job.job.tokenizer.empty() ? job.job.model_dir : job.job.tokenizer);
+      model.emplace(job.job.model.load_model());
+      tokenizer = job.job.model.load_tokenizer();
       result.load_seconds = seconds_since(load_start);
     }
     const auto start = std::chrono::steady_clock::now();

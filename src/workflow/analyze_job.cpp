@@ -9,7 +9,6 @@
 
 #include "sentlens/capture/trace_capture.h"
 #include "sentlens/io/atomic_file.h"
-#include "sentlens/model/device.h"
 #include "sentlens/model/layer_progress.h"
 #include "sentlens/report/report.h"
 #include "sentlens/text/sentence_spans.h"
@@ -39,12 +38,10 @@ void check_outputs(const AnalyzeJob& job) {
 AnalyzeResult run_analyze_job(const AnalyzeJob& job) {
   SENTLENS_CHECK(!job.text.empty(), InputError, "empty input: the text has no characters");
   check_outputs(job);
-  if (job.on_progress) job.on_progress(fmt::format("loading {}", job.model_dir.string()));
+  if (job.on_progress) job.on_progress(fmt::format("loading {}", job.model.dir.string()));
   const auto start = std::chrono::steady_clock::now();
-  const Model model =
-      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
-  const std::unique_ptr<Tokenizer> tokenizer =
-      load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
+  const Model model = job.model.load_model();
+  const std::unique_ptr<Tokenizer> tokenizer = job.model.load_tokenizer();
   const double load_seconds = seconds_since(start);
   AnalyzeResult result = analyze_text(model, *tokenizer, job);
   result.seconds.load = load_seconds;
@@ -123,7 +120,7 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
     start = std::chrono::steady_clock::now();
     ReportOptions report;
     report.analysis = job.analysis;
-    const std::string source = job.out.empty() ? job.model_dir.string() : job.out.string();
+    const std::string source = job.out.empty() ? job.model.dir.string() : job.out.string();
     // The analysis already computed (the same analyze_trace the report would run).
     result.report_bytes = write_html_report(
         job.analyses ? build_report_data(result.trace, result.analysis, report, source)

@@ -6,7 +6,6 @@
 
 #include <torch/torch.h>
 
-#include "sentlens/model/device.h"
 #include "tokenizer/unicode_text.h"
 #include "util/check.h"
 #include "util/seconds.h"
@@ -87,12 +86,10 @@ GenerateResult run_generate_job(const GenerateJob& job) {
   SENTLENS_CHECK(job.samples >= 1, InputError, "sample count must be >= 1, got {}", job.samples);
   GenerateResult result;
   auto start = std::chrono::steady_clock::now();
-  if (job.on_progress) job.on_progress("loading " + job.model_dir.string());
-  const Model model =
-      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
+  if (job.on_progress) job.on_progress("loading " + job.model.dir.string());
+  const Model model = job.model.load_model();
   result.threads = torch::get_num_threads();
-  const std::unique_ptr<Tokenizer> tokenizer =
-      load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
+  const std::unique_ptr<Tokenizer> tokenizer = job.model.load_tokenizer();
   result.load_seconds = seconds_since(start);
 
   result.prompt_ids = tokenizer->encode(job.text, EncodeOptions{job.add_bos}).ids();

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "sentlens/model/device.h"
 #include "sentlens/tokenizer/tokenizer.h"
 
 namespace sentlens {
@@ -10,12 +9,9 @@ namespace sentlens {
 std::function<SentenceEmbeddings(const std::vector<std::string>&)> model_sentence_embedder(
     const ModelEmbeddingsOptions& options) {
   return [options](const std::vector<std::string>& sentences) {
-    if (options.on_progress) options.on_progress("loading " + options.model_dir.string());
-    const Model model =
-        Model::load(options.model_dir,
-                    LoadOptions{parse_device(options.device), options.threads, options.weights});
-    const std::unique_ptr<Tokenizer> tokenizer =
-        load_tokenizer(options.tokenizer.empty() ? options.model_dir : options.tokenizer);
+    if (options.on_progress) options.on_progress("loading " + options.model.dir.string());
+    const Model model = options.model.load_model();
+    const std::unique_ptr<Tokenizer> tokenizer = options.model.load_tokenizer();
     const TokenPrependingEmbedder embedder(model, *tokenizer, options.token_prepending);
     if (options.on_progress) {
       options.on_progress(fmt::format("embedding {} sentences", sentences.size()));
@@ -23,7 +19,7 @@ std::function<SentenceEmbeddings(const std::vector<std::string>&)> model_sentenc
     const TokenPrependingOptions& tp = options.token_prepending;
     return embedder.embed_all(sentences,
                               fmt::format("{} (Token Prepending, layers [{}, {}), output layer {})",
-                                          options.model_dir.string(), tp.prepend_from_layer,
+                                          options.model.dir.string(), tp.prepend_from_layer,
                                           tp.prepend_until_layer, tp.output_layer));
   };
 }

@@ -12,7 +12,6 @@
 
 #include "io/json_file.h"
 #include "sentlens/io/atomic_file.h"
-#include "sentlens/model/device.h"
 #include "sentlens/text/answer_pattern.h"
 #include "sentlens/text/boxed_answers.h"
 #include "sentlens/text/splitter.h"
@@ -293,11 +292,9 @@ ResampleSummary resample_trace(const Model& model, const Tokenizer& tokenizer,
 ResampleSummary run_resample_job(const ResampleJob& job) {
   check_resample_job(job);
   const auto start = std::chrono::steady_clock::now();
-  if (job.on_progress) job.on_progress("loading " + job.model_dir.string());
-  const Model model =
-      Model::load(job.model_dir, LoadOptions{parse_device(job.device), job.threads, job.weights});
-  const std::unique_ptr<Tokenizer> tokenizer =
-      load_tokenizer(job.tokenizer.empty() ? job.model_dir : job.tokenizer);
+  if (job.on_progress) job.on_progress("loading " + job.model.dir.string());
+  const Model model = job.model.load_model();
+  const std::unique_ptr<Tokenizer> tokenizer = job.model.load_tokenizer();
   const double load_seconds = seconds_since(start);
   ResampleSummary summary = resample_trace(model, *tokenizer, job);
   summary.load_seconds = load_seconds;

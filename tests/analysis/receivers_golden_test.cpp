@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/io/safetensors.h"
+#include "sentlens/workflow/receivers_job.h"
 #include "test_support.h"
 
 namespace sentlens {

@@ -6,10 +6,10 @@
 #include <random>
 
 #include "sentlens/analysis/receivers.h"
-#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/analysis/sentence_attention.h"
 #include "sentlens/error.h"
 #include "sentlens/io/safetensors.h"
+#include "sentlens/workflow/receivers_job.h"
 #include "test_support.h"
 
 namespace sentlens {

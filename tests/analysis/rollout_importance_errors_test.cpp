@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sentlens/analysis/rollout_importance_job.h"
 #include "sentlens/error.h"
+#include "sentlens/workflow/rollout_importance_job.h"
 #include "test_support.h"
 
 namespace sentlens {
@@ -41,16 +41,9 @@ struct CaseCopy {
 
 template <typename E>
 void expect_error(const CaseCopy& copy, const std::vector<std::string>& fragments) {
-  try {
-    copy.run();
-    ADD_FAILURE() << "no error";
-  } catch (const E& error) {
-    for (const std::string& fragment : fragments) {
-      EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos)
-          << error.what() << "\nmissing: " << fragment;
-    }
-  } catch (const std::exception& error) {
-    ADD_FAILURE() << "wrong error type: " << error.what();
+  const std::string message = testing::error_of<E>([&] { copy.run(); });
+  for (const std::string& fragment : fragments) {
+    EXPECT_NE(message.find(fragment), std::string::npos) << message << "\nmissing: " << fragment;
   }
 }
 

@@ -9,13 +9,13 @@
 #include <torch/torch.h>
 
 #include "sentlens/analysis/sinks.h"
-#include "sentlens/analysis/token_jobs.h"
 #include "sentlens/capture/act_calibration.h"
 #include "sentlens/capture/token_rhythm_observer.h"
 #include "sentlens/capture/trace_capture.h"
 #include "sentlens/error.h"
 #include "sentlens/model/attention_recorder.h"
 #include "sentlens/model/model.h"
+#include "sentlens/workflow/token_jobs.h"
 #include "test_support.h"
 
 namespace sentlens {

@@ -10,18 +10,9 @@
 namespace sentlens {
 namespace {
 
-using testing::shared_dir;
+using testing::error_of;
 
-template <typename E>
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const E& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {};
-}
+using testing::shared_dir;
 
 TEST(ModelConfig, ReadsEveryGoldenFamily) {
   SENTLENS_REQUIRE_SHARED_FILE("golden/hf/qwen3/config.json");

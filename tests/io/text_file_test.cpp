@@ -10,19 +10,10 @@
 namespace sentlens {
 namespace {
 
+using testing::error_of;
+
 using ::sentlens::testing::TempDir;
 using ::sentlens::testing::write_text_file;
-
-template <typename ErrorType, typename Action>
-std::string error_of(Action&& action) {
-  try {
-    action();
-  } catch (const ErrorType& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "no error of the expected type";
-  return "";
-}
 
 TEST(TextFile, ReadsTheBytesAsTheyAre) {
   TempDir dir;

@@ -10,22 +10,10 @@
 namespace sentlens {
 namespace {
 
+using testing::error_of;
+
 using testing::shared_dir;
 using testing::TempDir;
-
-template <typename E, typename Action>
-std::string error_of(Action action) {
-  try {
-    action();
-  } catch (const E& error) {
-    return error.what();
-  } catch (const std::exception& other) {
-    ADD_FAILURE() << "wrong exception type: " << other.what();
-    return {};
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {};
-}
 
 #define EXPECT_CONTAINS(haystack, needle) \
   EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)

@@ -1,9 +1,12 @@
 // Shared test helpers.
 #include "test_support.h"
 
+#include <cxxabi.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -15,6 +18,13 @@ std::filesystem::path shared_dir() {
     return env;
   }
   return SENTLENS_DEFAULT_SHARED;
+}
+
+std::string type_name(const std::type_info& type) {
+  int status = 0;
+  const std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && demangled ? demangled.get() : type.name();
 }
 
 bool shared_available(const std::string& relative) {

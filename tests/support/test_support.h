@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -39,6 +41,26 @@ void write_binary_file(const std::filesystem::path& path, const std::vector<char
 /// patterns differ, +inf where the infinities differ.
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);
 double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b);
+
+/// The readable name of a type (demangled typeid name).
+std::string type_name(const std::type_info& type);
+
+/// The message of the error `action` throws, which must be exactly an E: each sentlens::Error
+/// subclass has its own exit code, so a base class or a sibling is a failure, as is no error at
+/// all (both return "").
+template <typename E, typename Action>
+std::string error_of(Action&& action) {
+  try {
+    action();
+  } catch (const std::exception& error) {
+    if (typeid(error) == typeid(E)) return error.what();
+    ADD_FAILURE() << "expected " << type_name(typeid(E)) << ", got " << type_name(typeid(error))
+                  << ": " << error.what();
+    return {};
+  }
+  ADD_FAILURE() << "expected " << type_name(typeid(E)) << ", but nothing was thrown";
+  return {};
+}
 
 }  // namespace sentlens::testing
 

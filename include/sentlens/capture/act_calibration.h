@@ -12,6 +12,7 @@
 #include "sentlens/analysis/token_rhythm.h"
 #include "sentlens/model/hooks.h"
 #include "sentlens/model/model.h"
+#include "sentlens/model/model_source.h"
 
 namespace sentlens {
 
@@ -110,14 +111,10 @@ CalibrationReport calibrate_text(const Model& model, const std::vector<std::int6
 
 /// The `sentlens calibrate` job.
 struct CalibrationJob {
-  std::filesystem::path model_dir;  // checkpoint folder (with its tokenizer)
-  std::filesystem::path tokenizer;  // tokenizer file or folder; empty = the checkpoint's
-  std::string text;                 // text to score
+  ModelSource model;  // checkpoint folder, tokenizer, device, threads, weights mode
+  std::string text;   // text to score
   ActOptions act;
   bool add_bos = true;                                  // BOS added by the tokenizer
-  std::string device = "cpu";                           // torch device string
-  int threads = 0;                                      // intra-op threads; 0 = all cores
-  WeightsMode weights = WeightsMode::kAuto;             // resident, streamed or chosen by memory
   bool allow_longer = false;                            // run past max_position_embeddings
   std::function<void(const std::string&)> on_progress;  // progress lines (loading, each layer)
 };

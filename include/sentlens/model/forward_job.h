@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sentlens/model/model.h"
+#include "sentlens/model/model_source.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -14,8 +15,7 @@
 namespace sentlens {
 
 struct ForwardJob {
-  std::filesystem::path model_dir;  // checkpoint folder
-  std::filesystem::path tokenizer;  // tokenizer file or folder; empty = the checkpoint's
+  ModelSource model;                // checkpoint folder, tokenizer, device, threads, weights mode
   std::optional<std::string> text;  // text to tokenize with the checkpoint's tokenizer, or ...
   std::vector<std::int64_t> ids;    // ... token ids given directly
   bool add_bos = true;              // add the tokenizer's BOS (text input only)
@@ -23,11 +23,8 @@ struct ForwardJob {
   bool save_hidden = false;         // `hidden` F32 [T, D], after the final norm
   bool save_attention = false;      // `attentions` F32 [L, H, T, T]: grows as T², for small inputs
   std::int64_t block_size = 256;    // query rows per attention block
-  int threads = 0;                  // 0 = all cores
-  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
-  std::string device = "cpu";                // torch device string: "cpu", "cuda", "cuda:1"
-  bool allow_longer = false;                 // allow more tokens than max_position_embeddings
-  std::filesystem::path out;                 // safetensors file to write
+  bool allow_longer = false;        // allow more tokens than max_position_embeddings
+  std::filesystem::path out;        // safetensors file to write
   std::function<void(const std::string&)> on_progress;  // progress lines (loading, each layer)
 };
 

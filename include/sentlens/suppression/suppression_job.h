@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sentlens/model/model.h"
+#include "sentlens/model/model_source.h"
 
 #include <filesystem>
 #include <optional>
@@ -15,8 +16,7 @@
 namespace sentlens {
 
 struct SuppressionJob {
-  std::filesystem::path model_dir;
-  std::filesystem::path tokenizer;    // tokenizer file or folder; empty = the checkpoint's
+  ModelSource model;                  // checkpoint folder, tokenizer, device, threads, weights mode
   std::filesystem::path trace;        // a trace file: its tokens and sentences are used and the
                                       // matrix is added to it as `suppression_kl`, or ...
   std::optional<std::string> text;    // ... a text to tokenize, split and align, or ...
@@ -26,9 +26,6 @@ struct SuppressionJob {
   std::vector<std::int64_t> ids;      // ... the model input given directly
   std::vector<TokenRange> sentences;  // with the token ranges of its sentences
   SuppressionOptions options;
-  int threads = 0;                           // 0 = all cores
-  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
-  std::string device = "cpu";                // torch device string: "cpu", "cuda", "cuda:1"
   std::filesystem::path out;  // optional: `kl_matrix` F64 [S, S], `token_kl` F64 [S, T]
   std::filesystem::path thought_anchors_json;  // optional: step_importance_supp.json layout
 };

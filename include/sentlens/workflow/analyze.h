@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sentlens/model/model.h"
+#include "sentlens/model/model_source.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -21,8 +22,7 @@
 namespace sentlens {
 
 struct AnalyzeJob {
-  std::filesystem::path model_dir;  // checkpoint folder with its tokenizer
-  std::filesystem::path tokenizer;  // tokenizer file or folder; empty = the checkpoint's
+  ModelSource model;                // checkpoint folder, tokenizer, device, threads, weights mode
   std::string text;                 // the full text (prompt and response)
   std::vector<std::string> chunks;  // pre-split sentences (e.g. a data set's `chunks`); empty =
                                     // split the text with parameters' profile
@@ -34,11 +34,8 @@ struct AnalyzeJob {
   bool analyses = true;      // false: stop after the capture (and suppression), as `sentlens trace`
   bool suppress = false;     // also compute the suppression matrix (1 + S forwards, batched)
   SuppressionOptions suppression;
-  std::string device = "cpu";
-  int threads = 0;                           // intra-op threads; 0 = all cores
-  WeightsMode weights = WeightsMode::kAuto;  // resident, streamed or chosen by memory
-  std::filesystem::path out;                 // trace file to write (empty = none)
-  std::filesystem::path report;              // self-contained HTML report to write (empty = none)
+  std::filesystem::path out;     // trace file to write (empty = none)
+  std::filesystem::path report;  // self-contained HTML report to write (empty = none)
   std::function<void(const std::string&)> on_progress;  // progress lines (e.g. to stderr)
 };
 

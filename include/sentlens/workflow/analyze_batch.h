@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "sentlens/analysis/receivers_job.h"
 #include "sentlens/workflow/analyze.h"
+#include "sentlens/workflow/receivers_job.h"
 
 namespace sentlens {
 

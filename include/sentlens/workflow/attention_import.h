@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "sentlens/analysis/token_jobs.h"
 #include "sentlens/analysis/token_rhythm.h"
+#include "sentlens/workflow/token_jobs.h"
 
 namespace sentlens {
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sentlens/model/model_source.h"
 #include "sentlens/model/sample.h"
 #include "sentlens/tokenizer/tokenizer.h"
 
@@ -28,17 +29,13 @@ std::vector<GeneratedText> generate_texts(const Model& model, const Tokenizer& t
                                           const std::vector<std::string>& stop_strings = {});
 
 struct GenerateJob {
-  std::filesystem::path model_dir;  // checkpoint folder
-  std::filesystem::path tokenizer;  // tokenizer file or folder; empty = the checkpoint's
-  std::string text;                 // the prompt
+  ModelSource model;  // checkpoint folder, tokenizer, device, threads, weights mode
+  std::string text;   // the prompt
   bool add_bos = true;
   std::int64_t samples = 1;
   SamplingOptions sampling;  // stop_ids: the tokenizer's EOS is added unless ignore_eos
   bool ignore_eos = false;
   std::vector<std::string> stop_strings;
-  int threads = 0;
-  WeightsMode weights = WeightsMode::kAuto;
-  std::string device = "cpu";
   std::function<void(const std::string&)> on_progress;
 };
 

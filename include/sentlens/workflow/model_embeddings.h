@@ -9,16 +9,13 @@
 
 #include "sentlens/capture/token_prepending.h"
 #include "sentlens/model/model.h"
+#include "sentlens/model/model_source.h"
 
 namespace sentlens {
 
 struct ModelEmbeddingsOptions {
-  std::filesystem::path model_dir;
-  std::filesystem::path tokenizer;  // empty = the checkpoint's
+  ModelSource model;  // checkpoint folder, tokenizer, device, threads, weights mode
   TokenPrependingOptions token_prepending;
-  int threads = 0;
-  WeightsMode weights = WeightsMode::kAuto;
-  std::string device = "cpu";
   std::function<void(const std::string&)> on_progress;
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sentlens/model/model.h"
+#include "sentlens/model/model_source.h"
 #include "sentlens/model/sample.h"
 #include "sentlens/tokenizer/tokenizer.h"
 
@@ -42,8 +43,7 @@ struct AdaptiveSampling {
 };
 
 struct ResampleJob {
-  std::filesystem::path model_dir;
-  std::filesystem::path tokenizer;  // empty = the checkpoint's
+  ModelSource model;  // checkpoint folder, tokenizer, device, threads, weights mode
   /// The trace: its text (full_cot: prompt, `<think>`, reasoning) and optionally its sentences.
   std::string text;
   std::vector<std::string> chunks;  // empty = split the reasoning with the reference splitter
@@ -60,9 +60,6 @@ struct ResampleJob {
   SamplingOptions sampling;  // temperature 0.6, top-p 0.95 as the original unless changed
   AdaptiveSampling adaptive;
   bool add_bos = true;
-  int threads = 0;
-  WeightsMode weights = WeightsMode::kAuto;
-  std::string device = "cpu";
   std::filesystem::path out_dir;
   std::function<void(const std::string&)> on_progress;
 };

@@ -1,4 +1,4 @@
-#include "sentlens/analysis/rollout_importance_job.h"
+#include "sentlens/workflow/rollout_importance_job.h"
 
 #include "sentlens/error.h"
 #include "sentlens/io/atomic_file.h"

@@ -1,5 +1,5 @@
 // The `sentlens tokens` and `sentlens sinks` jobs.
-#include "sentlens/analysis/token_jobs.h"
+#include "sentlens/workflow/token_jobs.h"
 
 #include <numeric>
 

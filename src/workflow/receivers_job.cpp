@@ -1,5 +1,5 @@
 // The `sentlens receivers` job.
-#include "sentlens/analysis/receivers_job.h"
+#include "sentlens/workflow/receivers_job.h"
 
 #include <fstream>
 
