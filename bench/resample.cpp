@@ -47,24 +47,32 @@ namespace fs = std::filesystem;
 using sentlens::Model;
 using sentlens::SamplingOptions;
 
-double cpu_seconds() {
+struct Usage {
+  double cpu = 0;  // user + system seconds
+  long minor_faults = 0;
+};
+
+Usage usage_now() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+  return {static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+              static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6,
+          usage.ru_minflt};
 }
 
 struct Timed {
   double wall = 0, cpu = 0;
+  long minor_faults = 0;
 };
 
 template <typename F>
 Timed timed(F&& run) {
-  const double cpu = cpu_seconds();
+  const Usage before = usage_now();
   const auto start = std::chrono::steady_clock::now();
   run();
+  const Usage after = usage_now();
   return {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-          cpu_seconds() - cpu};
+          after.cpu - before.cpu, after.minor_faults - before.minor_faults};
 }
 
 void speed(const std::string& name, const Model& model, std::int64_t samples,
@@ -103,11 +111,12 @@ void speed(const std::string& name, const Model& model, std::int64_t samples,
   const double rate_single = static_cast<double>(samples) / best_single.wall;
   fmt::print(
       "{:<9} prompt {:>4} tokens, {} continuations x {} tokens: shared prefix + batch {:.2f} "
-      "rollouts/s ({:.2f} s wall, {:.2f} s CPU); one at a time {:.2f} rollouts/s ({:.2f} s wall, "
-      "{:.2f} s CPU); ratio {:.2f}x; continuations differing {}/{}\n",
+      "rollouts/s ({:.2f} s wall, {:.2f} s CPU, {} minor faults); one at a time {:.2f} "
+      "rollouts/s ({:.2f} s wall, {:.2f} s CPU, {} minor faults); ratio {:.2f}x; continuations "
+      "differing {}/{}\n",
       name, prompt_tokens, samples, new_tokens, rate_shared, best_shared.wall, best_shared.cpu,
-      rate_single, best_single.wall, best_single.cpu, rate_shared / rate_single, differing,
-      samples);
+      best_shared.minor_faults, rate_single, best_single.wall, best_single.cpu,
+      best_single.minor_faults, rate_shared / rate_single, differing, samples);
 }
 
 struct DemoOutcome {

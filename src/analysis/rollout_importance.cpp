@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -50,9 +51,19 @@ class Normalizer {
 // The accuracy every function of the original computes: correct = is_correct is True and the
 // answer is non-empty, over those whose is_correct is not None and whose answer is non-empty.
 template <typename Record>
-double accuracy(const std::vector<Record>& records) {
+const Record& record_of(const Record& record) {
+  return record;
+}
+template <typename Record>
+const Record& record_of(const Record* record) {
+  return *record;
+}
+
+template <typename Records>
+double accuracy(const Records& records) {
   std::int64_t correct = 0, total = 0;
-  for (const Record& record : records) {
+  for (const auto& item : records) {
+    const auto& record = record_of(item);
     if (record.answer.empty() || !record.is_correct.has_value()) continue;
     ++total;
     if (*record.is_correct) ++correct;
@@ -143,16 +154,8 @@ void counterfactual_importance(std::int64_t index,
                                            static_cast<double>(resampled_sentences.size());
   if (different.empty() || next_records.empty()) return;
 
-  std::int64_t correct = 0, total = 0;
-  for (const InfoRecord* record : different) {
-    if (record->answer.empty() || !record->is_correct.has_value()) continue;
-    ++total;
-    if (*record->is_correct) ++correct;
-  }
-  const double different_accuracy =
-      total > 0 ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
   out.counterfactual_importance_accuracy =
-      signed_or_absolute(different_accuracy - accuracy(next_records), options);
+      signed_or_absolute(accuracy(different) - accuracy(next_records), options);
 
   // [QUIRK] chunk_info's answers are normalised already; the KL path normalises them again when
   // it builds the answer lists and a third time inside calculate_kl_divergence. The lists below
@@ -225,16 +228,29 @@ StepImportanceMatrix step_matrix(const RolloutProblem& problem,
                ? 0.0
                : static_cast<double>(matched) / static_cast<double>(folder.rollouts.size());
   };
-  for (std::size_t i = 0; i + 1 < count; ++i) {
-    const FolderSteps& kept = folders[i + 1];  // resampled from i + 1: sentence i kept
-    const FolderSteps& removed = folders[i];   // resampled from i: sentence i removed
-    if (kept.steps == 0 || removed.steps == 0) continue;
-    for (std::size_t j = i + 1; j < count; ++j) {
-      const std::vector<float>& target = embeddings.at(
+  // Folder f's rate for sentence j is needed twice (row f - 1 keeps it, row f removes it): each
+  // is computed once, as is each sentence's embedding lookup.
+  std::vector<const std::vector<float>*> targets(count, nullptr);
+  const auto target_of = [&](std::size_t j) -> const std::vector<float>& {
+    if (targets[j] == nullptr) {
+      targets[j] = &embeddings.at(
           rows[j].text,
           fmt::format("sentence {} of {}", rows[j].chunk_index,
                       problem.has_labeled_file ? "chunks_labeled.json" : "chunks.json"));
-      matrix.importance[i * count + j] = match_rate(kept, target) - match_rate(removed, target);
+    }
+    return *targets[j];
+  };
+  std::vector<std::optional<double>> rates(count * count);
+  const auto rate = [&](std::size_t folder, std::size_t j) {
+    auto& known = rates[folder * count + j];
+    if (!known) known = match_rate(folders[folder], target_of(j));
+    return *known;
+  };
+  for (std::size_t i = 0; i + 1 < count; ++i) {
+    // Resampled from i + 1: sentence i kept; resampled from i: sentence i removed.
+    if (folders[i + 1].steps == 0 || folders[i].steps == 0) continue;
+    for (std::size_t j = i + 1; j < count; ++j) {
+      matrix.importance[i * count + j] = rate(i + 1, j) - rate(i, j);
     }
   }
   for (std::size_t i = 0; i < count; ++i) {

@@ -105,6 +105,8 @@ TEST(BlackBoxCli, GenerateIsSeededAndGreedyAtTemperatureZero) {
 
   const auto bad = run_cli("generate --model " + demo_model() + " --text '' ");
   EXPECT_EQ(bad.exit_code, 3) << bad.err;
+  EXPECT_NE(bad.err.find("empty input: give a non-empty --text or a --text-file"), std::string::npos)
+      << bad.err;
 }
 
 TEST(BlackBoxCli, ResampleWritesTheOriginalLayoutAndResumes) {
