@@ -186,7 +186,6 @@ std::int64_t write_random_checkpoint(const std::filesystem::path& folder, const 
                                      std::uint64_t seed) {
   namespace fs = std::filesystem;
   fs::create_directories(folder);
-  std::ofstream(folder / "config.json") << config_json(s);
   if (!tokenizer_dir.empty()) {
     for (const char* name : {"tokenizer.model", "tokenizer_config.json"}) {
       if (fs::exists(tokenizer_dir / name)) {
@@ -224,6 +223,9 @@ std::int64_t write_random_checkpoint(const std::filesystem::path& folder, const 
   ones("model.norm.weight");
   if (!s.tied_embeddings) random("lm_head.weight", {s.vocab, s.hidden});
   writer.finish();
+  // config.json last: benches take a folder with one as a finished checkpoint, so a killed write
+  // is redone instead of read half-written.
+  std::ofstream(folder / "config.json") << config_json(s);
   return shape_parameters(s);
 }
 
