@@ -21,41 +21,92 @@ namespace sentlens {
 
 namespace {
 
+// A [shape] view of the front of a flat buffer.
+torch::Tensor front_view(const torch::Tensor& buffer, at::IntArrayRef shape) {
+  std::int64_t count = 1;
+  for (auto size : shape) count *= size;
+  return buffer.narrow(0, 0, count).view(shape);
+}
+
+// Memory for the decoder layers' [N·T, ·] intermediates (norm outputs, the q/k/v product, rotated
+// queries and keys, values, the sublayers' outputs, the MLP's product), allocated once per forward
+// and reused by every layer, as the attention workspace is by every block. With a fresh tensor per
+// op and layer, glibc grew and trimmed its heap around every layer: strace showed ~100 MB mapped
+// again per layer of the 12-layer Llama shape at 4,096 tokens, 290,000 minor page faults per
+// forward. Disabled under autograd (out= ops record no gradient): take() then returns an undefined
+// tensor and each step allocates, as the layer functions do without `out`.
+class LayerBuffers {
+ public:
+  enum Slot { kNormed, kQkv, kQueries, kKeys, kValues, kRopeScratch, kSublayerOut, kMlpProduct };
+
+  LayerBuffers(bool enabled, torch::TensorOptions options)
+      : enabled_(enabled), options_(std::move(options)) {}
+
+  // A contiguous [shape] float32 view of `slot`, allocated on first use (and again only if a later
+  // layer asks for more, as a mixture of experts' or a latent-attention layer's may).
+  torch::Tensor take(Slot slot, at::IntArrayRef shape) {
+    if (!enabled_) return {};
+    std::int64_t count = 1;
+    for (auto size : shape) count *= size;
+    auto& buffer = buffers_[slot];
+    if (!buffer.defined() || buffer.numel() < count) buffer = torch::empty({count}, options_);
+    return front_view(buffer, shape);
+  }
+
+ private:
+  bool enabled_;
+  torch::TensorOptions options_;
+  torch::Tensor buffers_[kMlpProduct + 1];
+};
+
 // The dense MLP: gated (act(gate)·up) or plain (act(up), GPT-2).
+// `product` and `out`, where defined, receive the up (or gate/up) product and the result.
 torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const torch::Tensor& x,
-                  bool grad) {
+                  bool grad, const torch::Tensor& product, const torch::Tensor& out) {
   if (config.mlp == MlpKind::kGated) {
     return gated_mlp(config.activation, x, layer.gate_up_weight, layer.down_weight,
-                     layer.gate_up_bias, layer.down_bias, grad);
+                     layer.gate_up_bias, layer.down_bias, grad, product, out);
   }
-  auto activated = activate(config.activation, project(x, layer.gate_up_weight, layer.gate_up_bias),
-                            /*in_place=*/!grad);
-  return project(activated, layer.down_weight, layer.down_bias);
+  auto activated =
+      activate(config.activation, project(x, layer.gate_up_weight, layer.gate_up_bias, product),
+               /*in_place=*/!grad);
+  return project(activated, layer.down_weight, layer.down_bias, out);
 }
 
 // Token rows per MLP chunk. The MLP's intermediates ([rows, 2·I] and [rows, I]) are the largest
-// temporaries of a forward, so the MLP runs over chunks of rows (rows are independent) whose
-// [rows, 2·I] float32 product stays within 16 MiB: glibc serves blocks under its (adaptive, at most
-// 32 MiB) mmap threshold from its heap and reuses them, where a larger block is a fresh mapping,
-// page-faulted in for every layer (Qwen2.5-0.5B at 1,024 tokens: 40 MB, 240,000 faults per
-// forward). At least 64 rows and at most 1,024, where GEMMs run at full speed.
+// of a forward, so the MLP runs over chunks of rows (rows are independent) whose [rows, 2·I]
+// float32 product stays within 16 MiB (under autograd, where each chunk allocates, glibc serves
+// such blocks from its heap; larger ones are fresh mappings, page-faulted in for every layer). At
+// least 64 rows and at most 1,024, where GEMMs run at full speed.
 std::int64_t mlp_chunk_rows(const ModelConfig& config) {
   const std::int64_t product_columns =
       config.intermediate_size * (config.mlp == MlpKind::kGated ? 2 : 1);
   return std::clamp<std::int64_t>((std::int64_t{16} << 20) / (4 * product_columns), 64, 1024);
 }
 
+// The MLP over chunks of rows, each chunk's result written into its rows of the sublayer-output
+// buffer (or, under autograd, concatenated).
 torch::Tensor chunked_mlp(const ModelConfig& config, const LayerWeights& layer,
-                          const torch::Tensor& x, bool grad) {
-  const std::int64_t rows = x.numel() / x.size(-1);
+                          const torch::Tensor& x, bool grad, LayerBuffers& buffers) {
+  const std::int64_t D = x.size(-1), rows = x.numel() / D;
   const std::int64_t chunk = mlp_chunk_rows(config);
-  if (rows <= chunk) return mlp(config, layer, x, grad);
-  const auto flat = x.reshape({rows, x.size(-1)});
+  const std::int64_t product_columns = layer.gate_up_weight.size(0);
+  auto out = buffers.take(LayerBuffers::kSublayerOut, {rows, D});
+  if (rows <= chunk) {
+    return mlp(config, layer, x, grad,
+               buffers.take(LayerBuffers::kMlpProduct, {rows, product_columns}), out)
+        .view(x.sizes());
+  }
+  const auto flat = x.reshape({rows, D});
   std::vector<torch::Tensor> parts;
   for (std::int64_t row = 0; row < rows; row += chunk) {
-    parts.push_back(mlp(config, layer, flat.narrow(0, row, std::min(chunk, rows - row)), grad));
+    const std::int64_t count = std::min(chunk, rows - row);
+    auto part = mlp(config, layer, flat.narrow(0, row, count), grad,
+                    buffers.take(LayerBuffers::kMlpProduct, {count, product_columns}),
+                    out.defined() ? out.narrow(0, row, count) : torch::Tensor());
+    if (!out.defined()) parts.push_back(part);
   }
-  return torch::cat(parts).view(x.sizes());
+  return (out.defined() ? out : torch::cat(parts)).view(x.sizes());
 }
 
 // Bytes of one [N, H, rows, keys] float32 tensor of an attention block, at most (our choice).
@@ -97,10 +148,10 @@ class AttentionWorkspace {
         queries_(torch::empty({N * H * block_rows * Dqk}, options)),
         context_(torch::empty({N * H * block_rows * Dv}, options)) {}
 
-  torch::Tensor scores(at::IntArrayRef shape) { return view(scores_, shape); }
-  torch::Tensor probs(at::IntArrayRef shape) { return view(probs_, shape); }
-  torch::Tensor queries(at::IntArrayRef shape) { return view(queries_, shape); }
-  torch::Tensor context(at::IntArrayRef shape) { return view(context_, shape); }
+  torch::Tensor scores(at::IntArrayRef shape) { return front_view(scores_, shape); }
+  torch::Tensor probs(at::IntArrayRef shape) { return front_view(probs_, shape); }
+  torch::Tensor queries(at::IntArrayRef shape) { return front_view(queries_, shape); }
+  torch::Tensor context(at::IntArrayRef shape) { return front_view(context_, shape); }
 
   // Where each row of a causal block of `rows` rows stops seeing keys: the strict upper triangle
   // of [rows, rows], over the block's own keys. Built once per block height.
@@ -115,12 +166,6 @@ class AttentionWorkspace {
   }
 
  private:
-  static torch::Tensor view(const torch::Tensor& buffer, at::IntArrayRef shape) {
-    std::int64_t count = 1;
-    for (auto size : shape) count *= size;
-    return buffer.narrow(0, 0, count).view(shape);
-  }
-
   torch::Tensor scores_, probs_, queries_, context_;
   std::map<std::int64_t, torch::Tensor> triangles_;
 };
@@ -290,22 +335,21 @@ void check_ids(const ModelConfig& config, const std::filesystem::path& directory
   }
   const std::int64_t end = past + ids.size(1);
   if (end > config.max_position_embeddings) {
-    SENTLENS_CHECK(
-        options.allow_longer && !config.learned_positions, InputError,
-        "{} tokens exceed max_position_embeddings {} of {}{}", end, config.max_position_embeddings,
-        (directory / "config.json").string(),
-        config.learned_positions
-            ? " (learned positions cannot be extended)"
-            : "; allow_longer (the --allow-longer option of sentlens forward, trace, "
-              "analyze, suppress and calibrate) runs past it, with positions the model never saw");
+    SENTLENS_CHECK(options.allow_longer && !config.learned_positions, InputError,
+                   "{} tokens exceed max_position_embeddings {} of {}{}", end,
+                   config.max_position_embeddings, (directory / "config.json").string(),
+                   config.learned_positions
+                       ? " (learned positions cannot be extended)"
+                       : "; allow_longer runs past it, with positions the model never saw");
   }
 }
 
-// Peak bytes of one forward in float32, estimated before anything is allocated: the residual stream
-// and its per-layer temporaries (about 6 x [N, T, D] plus the MLP's 3 x [rows, I] per chunk), the
-// keys and values ([2, N, past + T, KVH, Dh] per layer kept: every layer with a cache, else one),
-// one attention block's scores and probabilities (2 x [N, H, block, past + T]) and the logits [N,
-// T, V].
+// Peak bytes of one forward in float32, estimated before anything is allocated: the residual
+// stream, the attention output and the layer buffers (norm output, q/k/v, rotated queries, RoPE
+// scratch, sublayer output: about 8 x [N, T, D] in all, plus the MLP's 3 x [rows, I] per chunk),
+// the keys and values ([2, N, past + T, KVH, Dh] per layer kept: every layer with a cache, else
+// one), one attention block's scores and probabilities (2 x [N, H, block, past + T]) and the logits
+// [N, T, V].
 double estimate_forward_bytes(const ModelConfig& config, const ModelWeights& weights,
                               std::int64_t N, std::int64_t past, std::int64_t T,
                               std::int64_t block_rows, const ForwardOptions& options) {
@@ -315,7 +359,7 @@ double estimate_forward_bytes(const ModelConfig& config, const ModelWeights& wei
   const double layers_kept =
       options.cache != nullptr ? static_cast<double>(config.num_layers) : 1.0;
   const double mlp_rows = std::min(n * t, static_cast<double>(mlp_chunk_rows(config)));
-  double floats = n * t * 6.0 * config.hidden_size + mlp_rows * 3.0 * config.intermediate_size;
+  double floats = n * t * 8.0 * config.hidden_size + mlp_rows * 3.0 * config.intermediate_size;
   floats += layers_kept * n * keys * config.num_kv_heads * (config.head_dim + config.v_head_dim);
   floats += 2.0 * n * config.num_heads * block * keys;
   if (options.compute_logits)
@@ -329,10 +373,15 @@ double estimate_forward_bytes(const ModelConfig& config, const ModelWeights& wei
 // Rotary embedding of the first rotary_dim dims of x [N, T, heads, Dh] (the rest pass through, as
 // Phi-3's partial rotary); cos/sin are [T, rotary_dim]. `interleaved`: DeepSeek's pairs (2i, 2i+1)
 // are de-interleaved first, as transformers does (the same permutation on q and k leaves their
-// dot products unchanged).
+// dot products unchanged). `out` and `scratch` (x's shape), where defined, take the result and
+// RoPE's second product when the whole head is rotated in the plain layout.
 torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                     bool interleaved) {
+                     bool interleaved, const torch::Tensor& out = {},
+                     const torch::Tensor& scratch = {}) {
   const std::int64_t rotary = cos.size(-1), width = x.size(-1);
+  if (out.defined() && rotary == width && !interleaved) {
+    return apply_rope(x, cos.unsqueeze(1), sin.unsqueeze(1), out, scratch);
+  }
   auto part = rotary == width ? x : x.narrow(-1, 0, rotary);
   if (interleaved) {
     auto sizes = part.sizes().vec();
@@ -350,12 +399,16 @@ struct Projections {
   torch::Tensor q, k, v;
 };
 
+// `keys_out` ([N, T, KVH, Dh], any strides), where defined, receives the rotated keys.
 Projections standard_projections(const ModelConfig& config, const LayerWeights& layer,
                                  const torch::Tensor& x, const torch::Tensor& cos,
-                                 const torch::Tensor& sin) {
+                                 const torch::Tensor& sin, LayerBuffers& buffers,
+                                 const torch::Tensor& keys_out) {
   const std::int64_t N = x.size(0), T = x.size(1);
   const std::int64_t H = config.num_heads, KVH = config.num_kv_heads, Dh = config.head_dim;
-  auto qkv = project(x, layer.qkv_weight, layer.qkv_bias);  // [N, T, (H + 2·KVH)·Dh]
+  // [N, T, (H + 2·KVH)·Dh]
+  auto qkv = project(x, layer.qkv_weight, layer.qkv_bias,
+                     buffers.take(LayerBuffers::kQkv, {N * T, layer.qkv_weight.size(0)}));
   auto parts = qkv.split({H * Dh, KVH * Dh, KVH * Dh}, -1);
   auto q = parts[0], k = parts[1];
   if (config.qk_norm == QkNormKind::kWholeProjection) {  // OLMo 2: before the head split
@@ -369,8 +422,11 @@ Projections standard_projections(const ModelConfig& config, const LayerWeights& 
     k = rms_norm(k, layer.k_norm_weight, config.norm_eps);
   }
   if (!config.learned_positions) {
-    q = rotate(q, cos, sin, config.rope_interleaved);
-    k = rotate(k, cos, sin, config.rope_interleaved);
+    q = rotate(q, cos, sin, config.rope_interleaved,
+               buffers.take(LayerBuffers::kQueries, {N, T, H, Dh}),
+               buffers.take(LayerBuffers::kRopeScratch, {N, T, H, Dh}));
+    k = rotate(k, cos, sin, config.rope_interleaved, keys_out,
+               buffers.take(LayerBuffers::kRopeScratch, {N, T, KVH, Dh}));
   }
   return {q, k, parts[2].view({N, T, KVH, Dh})};
 }
@@ -402,12 +458,25 @@ Projections latent_projections(const ModelConfig& config, const LayerWeights& la
   return {queries, keys, kv.narrow(-1, nope, Dv)};
 }
 
+// x [N, T, heads, d] in the head-major layout [N, heads, T, d] attention reads: `buffer` (filled
+// unless x is already its transposed view) where defined, else a copy of its own (never a view:
+// x may live in a layer buffer that the next layer overwrites, and a KV cache keeps the result).
+torch::Tensor head_major(const torch::Tensor& x, const torch::Tensor& buffer) {
+  auto transposed = x.transpose(1, 2);
+  if (!buffer.defined()) return transposed.clone(at::MemoryFormat::Contiguous);
+  if (transposed.data_ptr() == buffer.data_ptr() && transposed.strides() == buffer.strides()) {
+    return buffer;
+  }
+  auto target = buffer;  // a handle to the buffer's memory
+  return target.copy_(transposed);
+}
+
 // One decoder layer of the residual stream `hidden` [N, T, D], updated in place: attention with
 // its hooks, then the MLP (llama.cpp's graph builders and llama2.c's forward() read the same way).
 // Each sublayer reads norm(hidden) (or hidden itself without input norms, OLMo 2) and adds its
 // output, normed first where the family has output norms (Gemma, OLMo 2).
 void decoder_layer(const LayerWeights& layer, const AttentionContext& context,
-                   AttentionWorkspace& workspace, std::int64_t block_rows,
+                   AttentionWorkspace& workspace, LayerBuffers& buffers, std::int64_t block_rows,
                    const RotaryTables& rotary, KVCache* cache, torch::Tensor& hidden,
                    torch::Tensor& attended) {
   const ModelConfig& config = context.config;
@@ -416,14 +485,27 @@ void decoder_layer(const LayerWeights& layer, const AttentionContext& context,
   const bool local_rope = rotary.local_cos.defined() && config.sliding_window_applies(l);
   const auto& cos = local_rope ? rotary.local_cos : rotary.cos;
   const auto& sin = local_rope ? rotary.local_sin : rotary.sin;
+  const std::int64_t D = hidden.size(2), KVH = config.num_kv_heads;
   auto attention_in = layer.attn_norm_weight.defined()
-                          ? norm(config, hidden, layer.attn_norm_weight, layer.attn_norm_bias)
+                          ? norm(config, hidden, layer.attn_norm_weight, layer.attn_norm_bias,
+                                 buffers.take(LayerBuffers::kNormed, {N, T, D}))
                           : hidden;
-  const Projections projections = config.attention == AttentionKind::kLatent
-                                      ? latent_projections(config, layer, attention_in, cos, sin)
-                                      : standard_projections(config, layer, attention_in, cos, sin);
-  torch::Tensor keys = projections.k.transpose(1, 2).contiguous();
-  torch::Tensor values = projections.v.transpose(1, 2).contiguous();
+  // Keys and values in the head-major [N, KVH, T, ·] layout attention reads, in reused buffers
+  // unless a KV cache keeps them (the rotation writes the keys there directly).
+  const bool reuse_kv = cache == nullptr && config.attention != AttentionKind::kLatent;
+  auto keys_buffer =
+      reuse_kv ? buffers.take(LayerBuffers::kKeys, {N, KVH, T, config.head_dim}) : torch::Tensor();
+  const Projections projections =
+      config.attention == AttentionKind::kLatent
+          ? latent_projections(config, layer, attention_in, cos, sin)
+          : standard_projections(
+                config, layer, attention_in, cos, sin, buffers,
+                keys_buffer.defined() ? keys_buffer.transpose(1, 2) : torch::Tensor());
+  auto values_buffer = reuse_kv
+                           ? buffers.take(LayerBuffers::kValues, {N, KVH, T, projections.v.size(3)})
+                           : torch::Tensor();
+  torch::Tensor keys = head_major(projections.k, keys_buffer);
+  torch::Tensor values = head_major(projections.v, values_buffer);
   if (cache != nullptr) {
     if (l < cache->num_layers()) {
       keys = torch::cat({cache->keys(l), keys}, 2);
@@ -432,8 +514,9 @@ void decoder_layer(const LayerWeights& layer, const AttentionContext& context,
     cache->set_layer(l, keys, values);
   }
   self_attention(context, workspace, block_rows, projections.q, keys, values, attended);
-  auto attention_out = project(attended.view({N, T, attended.size(2) * attended.size(3)}),
-                               layer.o_weight, layer.o_bias);
+  auto attention_out =
+      project(attended.view({N, T, attended.size(2) * attended.size(3)}), layer.o_weight,
+              layer.o_bias, buffers.take(LayerBuffers::kSublayerOut, {N * T, D}));
   if (layer.attn_out_norm_weight.defined()) {
     attention_out = rms_norm(attention_out, layer.attn_out_norm_weight, config.norm_eps);
   }
@@ -441,11 +524,12 @@ void decoder_layer(const LayerWeights& layer, const AttentionContext& context,
   // previous values for the norms' backward.
   hidden = context.grad ? hidden + attention_out : hidden.add_(attention_out);
   auto mlp_in = layer.mlp_norm_weight.defined()
-                    ? norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias)
+                    ? norm(config, hidden, layer.mlp_norm_weight, layer.mlp_norm_bias,
+                           buffers.take(LayerBuffers::kNormed, {N, T, D}))
                     : hidden;
   auto mlp_out = config.is_moe_layer(l)
                      ? mixture_of_experts(config, layer, l, context.past, mlp_in, context.options)
-                     : chunked_mlp(config, layer, mlp_in, context.grad);
+                     : chunked_mlp(config, layer, mlp_in, context.grad, buffers);
   if (layer.mlp_out_norm_weight.defined()) {
     mlp_out = rms_norm(mlp_out, layer.mlp_out_norm_weight, config.norm_eps);
   }
@@ -526,6 +610,7 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
   const auto float_options = hidden.options().dtype(torch::kFloat32);
   const std::int64_t Dv = config.v_head_dim;
   AttentionWorkspace workspace(N, H, Dh, Dv, widest_block, max_keys, float_options);
+  LayerBuffers buffers(/*enabled=*/!options.enable_grad, float_options);
   auto attended = torch::empty({N, T, H, Dv}, float_options);
   LayerMaterializer materializer(weights, device_);
   std::int64_t first_nonfinite_layer = -1;
@@ -541,8 +626,8 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
     if (options.enable_grad) attended = torch::empty({N, T, H, Dv}, float_options);
     const std::int64_t layer_rows = any_editor_needs_whole_layer(options, l) ? T : block_rows;
     for (auto* hook : options.residual_hooks) hook->layer_input(l, past, hidden);
-    decoder_layer(materializer.layer(l), context, workspace, layer_rows, rotary, cache, hidden,
-                  attended);
+    decoder_layer(materializer.layer(l), context, workspace, buffers, layer_rows, rotary, cache,
+                  hidden, attended);
     materializer.release(l);
     // Finite weights can still overflow float32; say where instead of returning NaN silently.
     if (first_nonfinite_layer < 0 && !torch::isfinite(hidden).all().item<bool>()) {

@@ -134,13 +134,22 @@ RotaryTables rotary_tables(const RotaryFrequencies& frequencies, std::int64_t fi
   return tables;
 }
 
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
-                         const torch::Tensor& sin) {
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                         const torch::Tensor& out, const torch::Tensor& scratch) {
   const auto half = x.size(-1) / 2;
   auto first = x.narrow(-1, 0, half);
   auto second = x.narrow(-1, half, half);
-  auto rotated = torch::cat({-second, first}, -1);
-  return x * cos + rotated * sin;
+  if (!out.defined()) {
+    auto rotated = torch::cat({-second, first}, -1);
+    return x * cos + rotated * sin;
+  }
+  auto rotated = scratch, result = out;  // handles to the caller's memory
+  auto rotated_first = rotated.narrow(-1, 0, half);
+  at::neg_out(rotated_first, second);
+  rotated.narrow(-1, half, half).copy_(first);
+  rotated.mul_(sin);
+  at::mul_out(result, x, cos);
+  return result.add_(rotated);
 }
 
 }  // namespace sentlens

@@ -37,8 +37,9 @@ RotaryTables rotary_tables(const RotaryFrequencies& frequencies, std::int64_t fi
                            std::int64_t count);
 
 /// Rotates x [..., T, rotary_dim] by cos/sin tables broadcastable to it: x·cos +
-/// rotate_half(x)·sin.
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
-                         const torch::Tensor& sin);
+/// rotate_half(x)·sin. With `out` (x's shape, any strides) and `scratch` (x's shape, contiguous)
+/// defined, the result is written into `out` by the same ops, so with the same float32 results.
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                         const torch::Tensor& out = {}, const torch::Tensor& scratch = {});
 
 }  // namespace sentlens

@@ -454,7 +454,7 @@ TEST(ActCalibration, ReferenceQuirksOnBlocksAndAllSinkRows) {
   EXPECT_NEAR(nans[0][2][0].item<double>(), 0.2, 1e-7);  // the sinks themselves keep β
 }
 
-TEST(ActCalibration, NoHeadIsBitIdenticalAndPerplexityChanges) {
+TEST(ActCalibration, HeadsWithoutSinksStayBitIdenticalAndPerplexityChanges) {
   SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");
   const Model model = Model::load(shared_dir() / "models/stories260K");
   const auto tokenizer = load_tokenizer(shared_dir() / "models/stories260K");
@@ -463,14 +463,24 @@ TEST(ActCalibration, NoHeadIsBitIdenticalAndPerplexityChanges) {
   ForwardOptions plain;
   plain.block_size = static_cast<std::int64_t>(ids.size());
   const torch::Tensor expected = model.forward(input, plain).logits;
-  ActCalibrator none(ActOptions{});
-  ForwardOptions edited = plain;
-  edited.editors = {&none};
-  EXPECT_TRUE(torch::equal(model.forward(input, edited).logits, expected));
-  EXPECT_TRUE(none.sinks().empty());
-  ActCalibrator none_reference(act_reference_profile(ActOptions{}));
-  edited.editors = {&none_reference};
-  EXPECT_TRUE(torch::equal(model.forward(input, edited).logits, expected));
+  // Every head edited, at a threshold no column mean reaches (c_j <= 1): the calibrator runs on
+  // every head of every layer, finds no sink and must leave each probability bit for bit as it was
+  // (clean and reference arithmetic alike; the fp16 rounding touches only the scores it reads).
+  ActOptions unreachable;
+  unreachable.threshold = 1.5;
+  for (std::int64_t l = 0; l < model.config().num_layers; ++l)
+    for (std::int64_t h = 0; h < model.config().num_heads; ++h) unreachable.heads.push_back({l, h});
+  for (const ActOptions& no_sink_options : {unreachable, act_reference_profile(unreachable)}) {
+    ActCalibrator no_sinks(no_sink_options);
+    ForwardOptions edited = plain;
+    edited.editors = {&no_sinks};
+    EXPECT_TRUE(torch::equal(model.forward(input, edited).logits, expected));
+    ASSERT_EQ(no_sinks.sinks().size(), unreachable.heads.size());  // it ran on every head
+    for (const ActHeadSinks& head : no_sinks.sinks()) {
+      EXPECT_TRUE(head.sinks.empty());
+      EXPECT_EQ(head.key_scores.size(), ids.size());
+    }
+  }
 
   ActOptions options;
   options.threshold = 0.0;  // every key a sink: calibration certainly moves attention mass
