@@ -63,7 +63,7 @@ std::vector<std::string> receiver_head_warnings(const ReceiverAnalysis& analysis
   if (top_k_selected && 2 * chosen > valid_count) {
     warnings.push_back(fmt::format(
         "the {} receiver heads (top-k {}) are {} of the {} heads with a finite kurtosis: on a "
-        "model this small they do not single out heads; use a smaller --top-k",
+        "model this small they do not single out heads; use a smaller top_k",
         chosen, analysis.top_k, chosen, valid_count));
   }
   std::int64_t flat_tailed = 0;
@@ -219,8 +219,8 @@ ReceiverAnalysis analyze_receivers(const std::vector<SentenceMatrices>& traces,
                    "sentences",
                    trace.source, p + 2);
     SENTLENS_CHECK(s_count > p, InputError,
-                   "{}: all {} sentences lie within proximity_ignore = {} of each other, so every "
-                   "vertical score is NaN; use a smaller --proximity-ignore or a longer trace",
+                   "{}: all {} sentences lie within proximity_ignore {} of each other, so every "
+                   "vertical score is NaN; use a smaller proximity_ignore or a longer trace",
                    trace.source, s_count, p);
 
     TraceReceiverScores scores;

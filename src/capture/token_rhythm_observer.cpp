@@ -27,7 +27,7 @@ void TokenRhythmObserver::begin_forward(const ForwardShape& shape) {
                  "positions)",
                  shape.num_sequences, shape.past_length);
   SENTLENS_CHECK(options_.response_start <= shape.new_tokens, InputError,
-                 "first response token {} (response_start, trace --response-token) is beyond the "
+                 "first response token {} (response_start) is beyond the "
                  "{} tokens",
                  options_.response_start, shape.new_tokens);
   shape_ = shape;

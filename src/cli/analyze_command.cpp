@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/counted.h"
+#include "cli/flag_names.h"
 #include "cli/input_text.h"
 #include "cli/json_values.h"
 #include "cli/progress.h"
@@ -144,7 +145,7 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
       json["suppression"]["kl_matrix"].push_back(row);
     }
   }
-  json["warnings"] = result.analysis.warnings;
+  json["warnings"] = in_cli_terms(result.analysis.warnings);
   json["seconds"] = {{"load", result.seconds.load},
                      {"align", result.seconds.align},
                      {"forward", result.seconds.forward},
@@ -235,7 +236,8 @@ void print_table(const AnalyzeResult& result, const Arguments& arguments) {
                   70));
     }
   }
-  for (const std::string& warning : result.analysis.warnings) fmt::print("warning: {}\n", warning);
+  for (const std::string& warning : in_cli_terms(result.analysis.warnings))
+    fmt::print("warning: {}\n", warning);
   if (!arguments.out.empty()) fmt::print("\nwrote {}\n", arguments.out);
   if (!arguments.report.empty()) {
     fmt::print("wrote {} ({:.1f} KB)\n", arguments.report, result.report_bytes / 1024.0);

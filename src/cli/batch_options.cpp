@@ -1,5 +1,6 @@
 // Private CLI helpers for batches of traces (batch_options.h).
 #include "cli/batch_options.h"
+#include "cli/flag_names.h"
 
 #include <cstdio>
 
@@ -50,7 +51,7 @@ void run_and_print_batch(AnalyzeBatchJob job, const BatchArguments& arguments, b
                               {"tokens", item.tokens},
                               {"sentences", item.sentences},
                               {"seconds", item.seconds},
-                              {"warnings", item.warnings}});
+                              {"warnings", in_cli_terms(item.warnings)}});
     }
     if (result.receivers) {
       out["receivers_file"] = result.receivers_file.string();

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/flag_names.h"
 #include "cli/progress.h"
 #include "sentlens/analysis/rollout_importance.h"
 #include "sentlens/trace/rollout_columns.h"
@@ -44,7 +45,8 @@ void print_table(const RolloutImportance& importance) {
     fmt::print(" {} ({:.4g})", chunk->chunk_index, chunk->counterfactual_importance_kl);
   }
   fmt::print("\n");
-  for (const std::string& warning : importance.warnings) fmt::print("warning: {}\n", warning);
+  for (const std::string& warning : in_cli_terms(importance.warnings))
+    fmt::print("warning: {}\n", warning);
 }
 
 }  // namespace

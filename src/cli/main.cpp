@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "cli/flag_names.h"
 #include "cli/suggestions.h"
 #include "sentlens/error.h"
 #include "sentlens/io/atomic_file.h"
@@ -28,7 +29,7 @@ constexpr int kExitLimitError = 6;   // the request exceeds a size limit
 constexpr int kExitInternal = 70;    // an unexpected exception (a bug: please report it)
 
 int report(const char* kind, const std::exception& error, int code) {
-  fmt::print(stderr, "sentlens: {}: {}\n", kind, error.what());
+  fmt::print(stderr, "sentlens: {}: {}\n", kind, sentlens::cli::in_cli_terms(error.what()));
   return code;
 }
 
@@ -90,6 +91,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sentlens ") + sentlens::version());
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log progress and details to stderr");
+  sentlens::set_log_rewrite(
+      [](const std::string& text) { return sentlens::cli::in_cli_terms(text); });
   app.parse_complete_callback([&] {
     sentlens::set_log_level(verbose ? sentlens::LogLevel::kDebug : sentlens::LogLevel::kWarning);
   });

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/flag_names.h"
 #include "cli/json_values.h"
 #include "sentlens/text/splitter.h"
 #include "sentlens/util/parse_lists.h"
@@ -89,7 +90,7 @@ void register_receivers_command(CLI::App& app) {
                                   {"receiver_head_scores", scores},
                                   {"broadcasting_sentences", report.broadcasting[t]}});
       }
-      json["warnings"] = report.warnings;
+      json["warnings"] = in_cli_terms(report.warnings);
       if (!job.out.empty()) json["out"] = job.out.string();
       fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/counted.h"
+#include "cli/flag_names.h"
 #include "cli/input_text.h"
 #include "cli/progress.h"
 #include "sentlens/io/reasoning_trace_file.h"
@@ -121,7 +122,7 @@ void register_trace_command(CLI::App& app) {
                                    {{"load", result.seconds.load},
                                     {"forward", result.seconds.align + result.seconds.forward},
                                     {"write", result.seconds.write}}},
-                                  {"warnings", result.analysis.warnings}};
+                                  {"warnings", in_cli_terms(result.analysis.warnings)}};
       fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
@@ -131,7 +132,7 @@ void register_trace_command(CLI::App& app) {
         counted(trace.num_tokens(), "token"), counted(trace.num_sentences(), "sentence"),
         trace.num_layers, trace.num_heads, result.seconds.align + result.seconds.forward,
         result.seconds.load, result.seconds.write, job.out.string());
-    for (const std::string& warning : result.analysis.warnings)
+    for (const std::string& warning : in_cli_terms(result.analysis.warnings))
       fmt::print("warning: {}\n", warning);
   });
 }

@@ -23,8 +23,8 @@ torch::Device parse_device(const std::string& name, std::string_view option) {
     if (count == 0) {
       throw InputError(
           fmt::format("{}: '{}': no CUDA device is available to this libtorch "
-                      "(built without CUDA, or no GPU visible); use --device cpu",
-                      option, name));
+                      "(built without CUDA, or no GPU visible); use {} cpu",
+                      option, name, option));
     }
     if (device.has_index() && device.index() >= count) {
       throw InputError(fmt::format("{}: '{}': this machine has {} CUDA device(s), 0 .. {}", option,

@@ -178,7 +178,7 @@ void add_receivers(const Trace& trace, const TraceAnalysis& analysis, const Repo
       "per-head matrices: {} of {} heads embedded (receiver heads first, then by kurtosis), "
       "quantised to 8 bits on a log scale (relative error ≤ {:.1f}%, values more than {:g} decades "
       "below a head's maximum shown at that floor); {} heads omitted to keep the file small "
-      "(budget {:.1f} MB, see --head-budget-mb)",
+      "(a budget of {:.1f} MB; a larger one embeds more)",
       embedded, all_heads, (std::pow(10.0, step / 2) - 1) * 100, kLog8Decades, data.heads_omitted,
       static_cast<double>(options.head_matrix_budget_bytes) / (1 << 20)));
 }
@@ -266,7 +266,7 @@ ReportData build_report_data(const Trace& trace, const ReportOptions& options,
 ReportData build_report_data(const Trace& trace, const TraceAnalysis& analysis,
                              const ReportOptions& options, const std::string& source) {
   SENTLENS_CHECK(options.max_token_points >= 10, InputError,
-                 "--max-token-points must be at least 10, got {}", options.max_token_points);
+                 "max_token_points must be at least 10, got {}", options.max_token_points);
   SENTLENS_CHECK(options.head_matrix_budget_bytes >= 0, InputError,
                  "the per-head matrix budget must be >= 0, got {}",
                  options.head_matrix_budget_bytes);

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "text/unicode_text.h"
+#include "text/python_text.h"
 #include "util/check.h"
 
 namespace sentlens {

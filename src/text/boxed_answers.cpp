@@ -2,8 +2,8 @@
 
 #include <unicode/uchar.h>
 
-#include "text/unicode_text.h"
-#include "tokenizer/unicode_text.h"
+#include "text/python_text.h"
+#include "tokenizer/js_text.h"
 
 namespace sentlens {
 namespace {
@@ -11,27 +11,11 @@ namespace {
 using text_detail::decode_utf8;
 using text_detail::encode_utf8;
 using text_detail::is_space;
+using text_detail::replace_all;
 
 // Python's `\d` in a str pattern: Unicode category Nd.
 bool is_decimal_digit(char32_t c) {
   return u_charType(static_cast<UChar32>(c)) == U_DECIMAL_DIGIT_NUMBER;
-}
-
-// str.replace(old, new): every non-overlapping occurrence, left to right.
-std::u32string replace_all(const std::u32string& text, std::u32string_view old_text,
-                           std::u32string_view new_text) {
-  std::u32string out;
-  out.reserve(text.size());
-  std::size_t position = 0;
-  while (true) {
-    const std::size_t found = text.find(old_text, position);
-    if (found == std::u32string::npos) break;
-    out.append(text, position, found - position);
-    out.append(new_text);
-    position = found + old_text.size();
-  }
-  out.append(text, position, std::u32string::npos);
-  return out;
 }
 
 std::size_t digit_run_end(const std::u32string& text, std::size_t from) {

@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "text/unicode_text.h"
+#include "text/python_text.h"
 
 namespace sentlens::text_detail {
 

@@ -3,7 +3,7 @@
 
 #include <fmt/core.h>
 
-#include "text/unicode_text.h"
+#include "text/python_text.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -30,20 +30,19 @@ std::u32string decode_with_response_start(std::string_view text, std::int64_t re
   std::u32string full = decode_utf8(text);
   const auto length = static_cast<std::int64_t>(full.size());
   SENTLENS_CHECK(response_char >= 0 && response_char <= length, InputError,
-                 "prompt length {} (--prompt-chars) lies outside the text ({} code points)",
-                 response_char, length);
+                 "prompt_chars {} lies outside the text ({} code points)", response_char, length);
   return full;
 }
 
 }  // namespace
 
 std::int64_t find_response_start(std::string_view text, std::string_view marker) {
-  SENTLENS_CHECK(!marker.empty(), InputError, "--response-start: the marker is empty");
+  SENTLENS_CHECK(!marker.empty(), InputError, "response_marker: the marker is empty");
   const std::u32string full = decode_utf8(text);
   const std::u32string needle = decode_utf8(marker);
   const std::size_t found = full.find(needle);
   SENTLENS_CHECK(found != std::u32string::npos, InputError,
-                 "--response-start: the marker '{}' does not occur in the text", marker);
+                 "response_marker: the marker '{}' does not occur in the text", marker);
   return static_cast<std::int64_t>(found + needle.size());
 }
 
@@ -51,8 +50,8 @@ std::optional<std::int64_t> response_char_start(std::string_view text,
                                                 const std::optional<std::int64_t>& prompt_chars,
                                                 const std::optional<std::string>& response_marker) {
   SENTLENS_CHECK(!(prompt_chars && response_marker), InputError,
-                 "give the prompt length (--prompt-chars) or the response marker "
-                 "(--response-start), not both");
+                 "give the prompt length (prompt_chars) or the response marker "
+                 "(response_marker), not both");
   if (response_marker) return find_response_start(text, *response_marker);
   return prompt_chars;
 }

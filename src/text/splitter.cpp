@@ -3,8 +3,8 @@
 // merge both share, and the reference span recovery.
 #include "sentlens/text/splitter.h"
 
+#include "text/python_text.h"
 #include "text/reasoning_boundaries.h"
-#include "text/unicode_text.h"
 #include "util/check.h"
 #include "util/log.h"
 

@@ -1,7 +1,7 @@
 // Matching added tokens in text.
 #include "tokenizer/added_vocabulary.h"
 
-#include "tokenizer/unicode_text.h"
+#include "tokenizer/js_text.h"
 
 namespace sentlens::hf {
 

@@ -4,7 +4,7 @@
 
 #include <queue>
 
-#include "tokenizer/unicode_text.h"
+#include "tokenizer/js_text.h"
 #include "util/check.h"
 
 namespace sentlens::hf {

@@ -1,8 +1,8 @@
 // The decoders of tokenizer.json, following Tokenizers.js.
 #include "tokenizer/decoders.h"
 
+#include "tokenizer/js_text.h"
 #include "tokenizer/pre_tokenizers.h"
-#include "tokenizer/unicode_text.h"
 #include "util/check.h"
 
 namespace sentlens::hf {

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizer/js_text.h"
 #include "tokenizer/pcre_regex.h"
-#include "tokenizer/unicode_text.h"
 
 namespace sentlens::hf {
 

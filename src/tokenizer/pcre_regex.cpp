@@ -6,7 +6,7 @@
 
 #include <cctype>
 
-#include "tokenizer/unicode_text.h"
+#include "tokenizer/js_text.h"
 #include "util/check.h"
 
 namespace sentlens::hf {

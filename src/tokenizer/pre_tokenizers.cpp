@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "tokenizer/unicode_text.h"
+#include "tokenizer/js_text.h"
 #include "util/check.h"
 
 namespace sentlens::hf {

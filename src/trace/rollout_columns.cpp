@@ -8,7 +8,7 @@
 
 #include "sentlens/error.h"
 #include "sentlens/io/atomic_file.h"
-#include "text/unicode_text.h"
+#include "text/python_text.h"
 #include "util/check.h"
 
 namespace sentlens {

@@ -11,9 +11,9 @@ namespace sentlens {
 TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options,
                             AnalysisParts parts) {
   SENTLENS_CHECK(options.receivers.top_k >= 0, InputError,
-                 "--top-k must be at least 0 (0 = automatic), got {}", options.receivers.top_k);
+                 "top_k must be at least 0 (0 = automatic), got {}", options.receivers.top_k);
   SENTLENS_CHECK(options.receivers.proximity_ignore >= 0, InputError,
-                 "--proximity-ignore must be >= 0, got {}", options.receivers.proximity_ignore);
+                 "proximity_ignore must be >= 0, got {}", options.receivers.proximity_ignore);
   SENTLENS_CHECK(options.broadcasting_count >= 0, InputError,
                  "the number of broadcasting sentences must be >= 0, got {}",
                  options.broadcasting_count);
@@ -40,15 +40,15 @@ TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options,
                                                  options.broadcasting_count);
     result.receivers = std::move(analysis);
   } catch (const InputError& error) {
-    result.warnings.push_back(fmt::format(
-        "receiver heads skipped: {} (proximity_ignore = {}; try a smaller --proximity-ignore)",
-        error.what(), options.receivers.proximity_ignore));
+    result.warnings.push_back(
+        fmt::format("receiver heads skipped: {} (proximity_ignore {}; try a smaller one)",
+                    error.what(), options.receivers.proximity_ignore));
   }
   if (parts == AnalysisParts::kSentenceLevel) return result;
   if (trace.rhythm.empty()) {
     result.warnings.push_back(
-        "token roles and sinks skipped: the trace has no token rhythm (captured with "
-        "--no-token-rhythm or by an older sentlens)");
+        "token roles and sinks skipped: the trace has no token rhythm (captured without it or "
+        "by an older sentlens)");
     return result;
   }
   const std::int64_t response_tokens = trace.num_tokens() - trace.rhythm.options.response_start;

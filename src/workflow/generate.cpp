@@ -6,7 +6,7 @@
 
 #include <torch/torch.h>
 
-#include "tokenizer/unicode_text.h"
+#include "tokenizer/js_text.h"
 #include "util/check.h"
 #include "util/seconds.h"
 

@@ -17,7 +17,7 @@
 #include "sentlens/text/splitter.h"
 #include "sentlens/tokenizer/tokenizer.h"
 #include "sentlens/workflow/generate.h"
-#include "text/unicode_text.h"
+#include "text/python_text.h"
 #include "util/check.h"
 #include "util/seconds.h"
 
@@ -32,20 +32,6 @@ constexpr std::string_view kForcedSuffix = "\n</think>\n\nTherefore, the final a
 
 std::string python_strip(const std::string& text) {
   return text_detail::encode_utf8(text_detail::strip(text_detail::decode_utf8(text)));
-}
-
-// str.replace(old, "") on UTF-8 (byte matching of valid UTF-8 is code-point matching).
-std::string remove_all(std::string text, const std::string& old_text) {
-  if (old_text.empty()) return text;
-  std::string out;
-  std::size_t position = 0;
-  for (std::size_t found = text.find(old_text); found != std::string::npos;
-       found = text.find(old_text, position)) {
-    out.append(text, position, found - position);
-    position = found + old_text.size();
-  }
-  out.append(text, position, std::string::npos);
-  return out;
 }
 
 void make_folder(const fs::path& folder) {
@@ -147,7 +133,8 @@ RolloutPrompt rollout_prompt(const std::string& head, const std::vector<std::str
   for (std::size_t i = 0; i <= chunk_index; ++i) cumulative += chunks[i] + " ";
   cumulative = python_strip(cumulative);
   RolloutPrompt result;
-  result.prefix_without_chunk = python_strip(remove_all(cumulative, chunks[chunk_index]));
+  result.prefix_without_chunk =
+      python_strip(text_detail::replace_all(cumulative, chunks[chunk_index], ""));
   result.prompt = head + result.prefix_without_chunk;
   if (forced_answer) result.prompt += kForcedSuffix;
   return result;

@@ -17,16 +17,6 @@ namespace {
 
 using ::sentlens::testing::TempDir;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
 // Random causal row-stochastic attention [L, H, T, T].
 std::vector<float> random_attention(std::int64_t layers, std::int64_t heads, std::int64_t tokens,
                                     unsigned seed) {
@@ -110,7 +100,7 @@ TEST(Receivers, TiesAndTopKClamp) {
               analysis.kurtosis_mean[static_cast<std::size_t>(analysis.top_k_flat_indices[i])]);
   }
   options.exclude_layers = {0};
-  EXPECT_EQ(error_of([&] { analyze_receivers({m}, options); }),
+  EXPECT_EQ(testing::error_of<InputError>([&] { analyze_receivers({m}, options); }),
             "no head has a finite kurtosis: every head's vertical scores are constant or have "
             "fewer than two finite values (S = 8, proximity_ignore = 2)");
 }
@@ -125,38 +115,39 @@ TEST(Receivers, BadInputsNameTheProblem) {
 
   SentenceMatrices one = pool_attention(attention, 2, 2, 30, {{0, 30}}, Profile::kReference);
   one.source = "one";
-  EXPECT_EQ(error_of([&] { analyze_receivers({one}, options); }),
+  EXPECT_EQ(testing::error_of<InputError>([&] { analyze_receivers({one}, options); }),
             "one: one sentence: vertical scores need at least proximity_ignore + 2 = 6 sentences");
   SentenceMatrices zero = one;
   zero.num_sentences = 0;
   zero.values.clear();
   zero.source = "zero";
-  EXPECT_EQ(error_of([&] { analyze_receivers({zero}, options); }), "zero: zero sentences");
+  EXPECT_EQ(testing::error_of<InputError>([&] { analyze_receivers({zero}, options); }),
+            "zero: zero sentences");
   options.proximity_ignore = 10;
-  EXPECT_EQ(error_of([&] { analyze_receivers({m}, options); }),
-            "a: all 10 sentences lie within proximity_ignore = 10 of each other, so every "
-            "vertical score is NaN; use a smaller --proximity-ignore or a longer trace");
+  EXPECT_EQ(testing::error_of<InputError>([&] { analyze_receivers({m}, options); }),
+            "a: all 10 sentences lie within proximity_ignore 10 of each other, so every "
+            "vertical score is NaN; use a smaller proximity_ignore or a longer trace");
   options.proximity_ignore = 4;
   SentenceMatrices other = m;
   other.source = "b";
   other.model_fingerprint = "f00d";
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(testing::error_of<InputError>([&] {
               analyze_receivers({m, other}, options);
             }),
             "traces from different models: a has config fingerprint '', b has 'f00d'");
   SentenceMatrices smaller =
       pool_attention(random_attention(1, 2, 30, 4), 1, 2, 30, ten, Profile::kReference);
   smaller.source = "c";
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(testing::error_of<InputError>([&] {
               analyze_receivers({m, smaller}, options);
             }),
             "traces from different models: a has 2 layers x 2 heads, c has 1 x 2");
-  EXPECT_EQ(error_of([&] { analyze_receivers({}, options); }),
+  EXPECT_EQ(testing::error_of<InputError>([&] { analyze_receivers({}, options); }),
             "receiver heads need at least one trace");
   options.top_k = -1;
-  EXPECT_EQ(error_of([&] { analyze_receivers({m}, options); }),
+  EXPECT_EQ(testing::error_of<InputError>([&] { analyze_receivers({m}, options); }),
             "top_k must be >= 0 (0 = automatic), got -1");
-  EXPECT_EQ(error_of([] { parse_score_type("max"); }),
+  EXPECT_EQ(testing::error_of<InputError>([] { parse_score_type("max"); }),
             "--score-type: unknown score type 'max', expected 'mean' or 'median'");
 }
 
@@ -178,30 +169,31 @@ TEST(AttentionImport, ChecksStochasticCausalAndBoundaries) {
   auto scaled = attention;
   for (float& v : scaled) v *= 0.5f;
   EXPECT_EQ(import(scaled, good, false).warnings.size(), 1u);  // warning only
-  EXPECT_EQ(error_of([&] { import(scaled, good, true); }),
+  EXPECT_EQ(testing::error_of<InputError>([&] { import(scaled, good, true); }),
             p + ": attention is not row-stochastic: 24 rows differ from 1 by more than 0.001 "
                 "(first: layer 0 head 0 row 0 sums to 0.5)");
   auto acausal = attention;
   acausal[1] = 0.25f;  // layer 0 head 0: A[0, 1]
   acausal[0] = 0.75f;
-  EXPECT_EQ(error_of([&] { import(acausal, good, true); }),
+  EXPECT_EQ(testing::error_of<InputError>([&] { import(acausal, good, true); }),
             p + ": attention is not causal: 1 entries above the diagonal exceed 1e-06 (first: "
                 "layer 0 head 0: A[0, 1] = 0.25)");
 
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(testing::error_of<InputError>([&] {
               import(attention, {2, 5, 5, 13}, false);
             }),
             p + ": boundaries: sentence 1 has tokens [5, 13) out of range for 12 tokens");
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(testing::error_of<InputError>([&] {
               import(attention, {5, 9, 2, 5}, false);
             }),
             p + ": boundaries: sentences are unsorted: sentence 1 starts at token 2 before "
                 "sentence 0 at 5");
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(testing::error_of<InputError>([&] {
               import(attention, {2, 6, 5, 9}, false);
             }),
             p + ": boundaries: sentences 0 [2, 6) and 1 [5, 9) overlap");
-  EXPECT_EQ(error_of([&] { import(attention, {}, false); }), p + ": boundaries: zero sentences");
+  EXPECT_EQ(testing::error_of<InputError>([&] { import(attention, {}, false); }),
+            p + ": boundaries: zero sentences");
 }
 
 TEST(SentencePooling, ReferenceClampsTheLastTokenCleanDoesNot) {

@@ -71,7 +71,7 @@ TEST(SentenceCommands, ReceiversOnImportedAttentionWritesOracleKeys) {
   const auto p =
       run("receivers --attention " + (shared_dir() / input).string() + " --proximity-ignore 20");
   EXPECT_EQ(p.code, 3);
-  EXPECT_NE(p.out.find("all 20 sentences lie within proximity_ignore = 20"), std::string::npos)
+  EXPECT_NE(p.out.find("all 20 sentences lie within --proximity-ignore 20"), std::string::npos)
       << p.out;
 }
 

@@ -223,12 +223,12 @@ TEST(TraceAnalysis, GivenHeadsReplaceTheWarningsAboutTheTopK) {
       if (warning.find(text) != std::string::npos) return true;
     return false;
   };
-  EXPECT_TRUE(mentions(top_k.warnings, "do not single out heads; use a smaller --top-k"));
+  EXPECT_TRUE(mentions(top_k.warnings, "do not single out heads; use a smaller top_k"));
   options.receiver_heads = {{1, 2}, {0, 1}};
   const TraceAnalysis given = analyze_trace(trace, options);
   ASSERT_TRUE(given.receivers.has_value());
   EXPECT_EQ(given.receivers->receiver_heads, options.receiver_heads);
-  EXPECT_FALSE(mentions(given.warnings, "--top-k")) << "the top-k was not used";
+  EXPECT_FALSE(mentions(given.warnings, "top_k")) << "the top-k was not used";
   EXPECT_EQ(given.broadcasting.size(), 5u);
   EXPECT_TRUE(given.roles.has_value());
   EXPECT_TRUE(given.sinks.has_value());

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sentlens/tokenizer/utf8.h"
+#include "tokenizer/js_text.h"
 #include "tokenizer/pre_tokenizers.h"
-#include "tokenizer/unicode_text.h"
 #include "tokenizer_test_support.h"
 
 namespace sentlens::testing {

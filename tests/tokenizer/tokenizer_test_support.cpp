@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tokenizer/unicode_text.h"
+#include "tokenizer/js_text.h"
 
 namespace sentlens::testing {
 

@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <functional>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -38,15 +37,6 @@ Trace small_trace() {
   trace.num_heads = 3;
   for (int i = 0; i < 2 * 3 * 2 * 2; ++i) trace.sentence_attention.push_back(0.01f * i);
   return trace;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "no error";
 }
 
 TEST(TraceFile, RoundTrip) {
@@ -105,27 +95,27 @@ TEST(TraceFile, RejectsUnknownVersionsAndInconsistentShapes) {
     writer.write(path);
   };
   rewrite("2", {2, 3, 2, 2}, token_sentence);
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             p + ": unsupported trace schema version '2' (this sentlens reads version 1)");
   rewrite("1", {3, 2, 2, 2}, token_sentence);
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             p + ": tensor `sentence_attention` has shape [3, 2, 2, 2], expected [2, 3, 2, 2] "
                 "from the metadata");
   rewrite("1", {2, 3, 2, 2}, {-1, -1, 0, 2, -1});
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             p + ": token 3 belongs to sentence 2, but there are 2 sentences");
 
   SafetensorsWriter plain;
   plain.add_i64("tokens", {5}, ids);
   plain.write(path);
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             p + ": not a sentlens trace (no `sentlens.schema_version` in the metadata): it is a "
                 "safetensors file without sentlens metadata (e.g. a checkpoint shard); traces "
                 "come from `sentlens trace` or `sentlens analyze --out`");
 
   Trace bad = small_trace();
   bad.sentence_tokens[1] = TokenRange{2, 4};
-  EXPECT_EQ(error_of([&] { write_trace(bad, path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { write_trace(bad, path); }),
             p + ": sentence token ranges: sentences 0 [2, 3) and 1 [2, 4) overlap");
 }
 
@@ -268,7 +258,7 @@ TEST(TraceFile, AnalysisOptionsRoundTripAndAreAbsentForACapturedTrace) {
   ASSERT_NE(meta.find(from), std::string::npos) << meta;
   meta.replace(meta.find(from), from.size(), "\"min_rows\":\"3\"");
   rewrite_tensors(dir / "t.safetensors", {}, {{"sentlens.trace", meta}}, path);
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             path + ": bad trace metadata: analysis.min_rows must be an integer, found \"3\"");
 }
 
@@ -281,27 +271,28 @@ TEST(TraceFile, CorruptedOrMisShapedTokenRhythmIsAFormatErrorNamingFileAndTensor
 
   fresh();
   rewrite_tensors(path, {{"token_waad", {DType::F32, {2, 3, 4}, twenty_four}}});
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             p + ": tensor `token_waad` has shape [2, 3, 4], expected [2, 3, 5] from the metadata");
   fresh();
   rewrite_tensors(path, {{"token_fai", {DType::F32, {3, 2, 5}, thirty}}});
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             p + ": tensor `token_fai` has shape [3, 2, 5], expected [2, 3, 5] from the metadata");
   fresh();
   rewrite_tensors(path, {{"head_distance", {DType::F64, {6}, std::vector<double>(6, 1.0)}}});
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             p + ": tensor `head_distance` has shape [6], expected [2, 3] from the metadata");
   fresh();
   rewrite_tensors(path, {{"key_attention", {}}});
-  EXPECT_EQ(error_of([&] { read_trace(path); }), p + ": no tensor `key_attention`");
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
+            p + ": no tensor `key_attention`");
   fresh();
   rewrite_tensors(path, {{"token_entropy", {DType::F32, {4}, {0, 1, 2, 3}}}});
-  EXPECT_EQ(error_of([&] { read_trace(path); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(path); }),
             p + ": tensor `token_entropy` has shape [4], expected [5] from the metadata");
   // Integers where floats belong: the reader names the file, the tensor and both dtypes.
   fresh();
   rewrite_tensors(path, {{"token_waad", {DType::I64, {2, 3, 5}, thirty}}});
-  const std::string wrong_dtype = error_of([&] { read_trace(path); });
+  const std::string wrong_dtype = testing::error_of<FormatError>([&] { read_trace(path); });
   EXPECT_NE(wrong_dtype.find(p + ": tensor \"token_waad\" has dtype I64"), std::string::npos)
       << wrong_dtype;
 
@@ -310,7 +301,7 @@ TEST(TraceFile, CorruptedOrMisShapedTokenRhythmIsAFormatErrorNamingFileAndTensor
   fresh();
   const auto size = std::filesystem::file_size(path);
   std::filesystem::resize_file(path, size - 4);
-  const std::string truncated = error_of([&] { read_trace(path); });
+  const std::string truncated = testing::error_of<FormatError>([&] { read_trace(path); });
   EXPECT_EQ(truncated.rfind(p + ": tensor \"", 0), 0u) << truncated;
   EXPECT_NE(truncated.find("out of range of the"), std::string::npos) << truncated;
 
@@ -323,7 +314,7 @@ TEST(TraceFile, CorruptedOrMisShapedTokenRhythmIsAFormatErrorNamingFileAndTensor
   meta.replace(at, from.size(), "\"response_start\":9");
   rewrite_tensors(path, {}, {{"sentlens.trace", meta}}, dir / "params.safetensors");
   const std::string q = (dir / "params.safetensors").string();
-  EXPECT_EQ(error_of([&] { read_trace(dir / "params.safetensors"); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(dir / "params.safetensors"); }),
             q + ": bad token rhythm parameters (response_start 9, W 2, H 1..3)");
 
   // A negative prompt length.
@@ -333,7 +324,7 @@ TEST(TraceFile, CorruptedOrMisShapedTokenRhythmIsAFormatErrorNamingFileAndTensor
   ASSERT_NE(prompt_at, std::string::npos) << prompt_meta;
   prompt_meta.replace(prompt_at, prompt_from.size(), "\"response_char_start\":-3");
   rewrite_tensors(path, {}, {{"sentlens.trace", prompt_meta}}, dir / "prompt.safetensors");
-  EXPECT_EQ(error_of([&] { read_trace(dir / "prompt.safetensors"); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(dir / "prompt.safetensors"); }),
             (dir / "prompt.safetensors").string() +
                 ": bad trace metadata: response_char_start must be >= 0, found -3");
 }
@@ -348,12 +339,12 @@ TEST(TraceFile, FloatWhereTheMetadataHoldsAnIntegerIsAFormatError) {
   meta["token_byte_spans"][3][1] = 5.1e53;
   rewrite_tensors(path, {}, {{"sentlens.trace", meta.dump()}}, dir / "float.safetensors");
   const std::string p = (dir / "float.safetensors").string();
-  EXPECT_EQ(error_of([&] { read_trace(dir / "float.safetensors"); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(dir / "float.safetensors"); }),
             p + ": bad trace metadata: token_byte_spans[3][1] must be an integer, found 5.1e+53");
   meta = nlohmann::json::parse(SafetensorsFile::open(path)->metadata().at("sentlens.trace"));
   meta["num_layers"] = 2.5;
   rewrite_tensors(path, {}, {{"sentlens.trace", meta.dump()}}, dir / "float.safetensors");
-  EXPECT_EQ(error_of([&] { read_trace(dir / "float.safetensors"); }),
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(dir / "float.safetensors"); }),
             p + ": bad trace metadata: num_layers must be an integer, found 2.5");
 }
 

@@ -31,6 +31,13 @@ std::u32string strip(std::u32string_view text);
 std::u32string collapse_spaces(std::u32string_view text);
 /// re.sub(r"\s+", "", text).
 std::u32string remove_spaces(std::u32string_view text);
+/// Python's str.replace(old, new): every non-overlapping occurrence, left to right (an empty
+/// `old_text` leaves the text as it is).
+std::u32string replace_all(std::u32string_view text, std::u32string_view old_text,
+                           std::u32string_view new_text);
+/// The same on UTF-8 (byte matching of valid UTF-8 is code-point matching).
+std::string replace_all(std::string_view text, std::string_view old_text,
+                        std::string_view new_text);
 /// text.split() (on runs of whitespace, no empty items).
 std::vector<std::u32string> split_words(std::u32string_view text);
 /// Python's str.find(needle, start); npos when absent. Like Python, an empty needle is found at

@@ -1,5 +1,5 @@
 // Unicode helpers of the tokenizer.json backend, on ICU (normalization, case, properties).
-#include "tokenizer/unicode_text.h"
+#include "tokenizer/js_text.h"
 
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>

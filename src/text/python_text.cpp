@@ -1,5 +1,5 @@
 // Code-point strings with Python's whitespace rules, for the text layer.
-#include "text/unicode_text.h"
+#include "text/python_text.h"
 
 #include <algorithm>
 
@@ -89,6 +89,37 @@ std::u32string remove_spaces(std::u32string_view text) {
     if (!is_space(c)) out.push_back(c);
   }
   return out;
+}
+
+namespace {
+
+template <typename Char>
+std::basic_string<Char> replace_every(std::basic_string_view<Char> text,
+                                      std::basic_string_view<Char> old_text,
+                                      std::basic_string_view<Char> new_text) {
+  if (old_text.empty()) return std::basic_string<Char>(text);
+  std::basic_string<Char> out;
+  std::size_t position = 0;
+  for (std::size_t found = text.find(old_text); found != text.npos;
+       found = text.find(old_text, position)) {
+    out.append(text.substr(position, found - position));
+    out.append(new_text);
+    position = found + old_text.size();
+  }
+  out.append(text.substr(position));
+  return out;
+}
+
+}  // namespace
+
+std::u32string replace_all(std::u32string_view text, std::u32string_view old_text,
+                           std::u32string_view new_text) {
+  return replace_every(text, old_text, new_text);
+}
+
+std::string replace_all(std::string_view text, std::string_view old_text,
+                        std::string_view new_text) {
+  return replace_every(text, old_text, new_text);
 }
 
 std::vector<std::u32string> split_words(std::u32string_view text) {
