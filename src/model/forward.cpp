@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "model/host_memory.h"
 #include "model/layer_math.h"
 #include "model/mixture_of_experts.h"
 #include "model/rope.h"
@@ -630,7 +631,8 @@ ForwardResult Model::forward(const torch::Tensor& input_ids, const ForwardOption
                   hidden, attended);
     materializer.release(l);
     // Finite weights can still overflow float32; say where instead of returning NaN silently.
-    if (first_nonfinite_layer < 0 && !torch::isfinite(hidden).all().item<bool>()) {
+    // One scan of the bit patterns: torch::isfinite(hidden).all() took 3% of a forward.
+    if (first_nonfinite_layer < 0 && first_nonfinite(hidden) >= 0) {
       first_nonfinite_layer = l;
     }
   }
