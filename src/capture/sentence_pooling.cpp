@@ -1,6 +1,7 @@
 // Streaming sentence pooling (metrics.md §1.3, §8.4: block sums and counts are all M needs).
 #include "sentlens/capture/sentence_pooling.h"
 
+#include <ATen/Parallel.h>
 #include <fmt/ranges.h>
 #include <torch/torch.h>
 
@@ -29,14 +30,9 @@ void SentencePoolingObserver::begin_forward(const ForwardShape& shape) {
       12.0 * static_cast<double>(shape.num_layers * shape.num_heads) * sentences * sentences,
       fmt::format("sentence attention for {} sentences ({} layers x {} heads)", pooled_.size(),
                   shape.num_layers, shape.num_heads));
-  sums_ = torch::Tensor();  // allocated on the first block's device
-  std::vector<std::int64_t> starts, ends;
-  for (const TokenRange& range : pooled_) {
-    starts.push_back(range.start);
-    ends.push_back(range.end);
-  }
-  column_starts_ = torch::tensor(starts, torch::kInt64);
-  column_ends_ = torch::tensor(ends, torch::kInt64);
+  sums_.assign(static_cast<std::size_t>(shape.num_layers * shape.num_heads) * pooled_.size() *
+                   pooled_.size(),
+               0.0);
   rows_seen_.assign(static_cast<std::size_t>(shape.num_layers), 0);
   complete_ = false;
 }
@@ -54,41 +50,60 @@ void SentencePoolingObserver::observe(const AttentionBlock& block, const torch::
                  "sentence pooling: probs of shape {} do not match the block [{}, {}, {}]",
                  fmt::to_string(fmt::join(probs.sizes(), ", ")), block.num_heads, block.query_count,
                  block.key_count);
-  const auto s_count = static_cast<std::int64_t>(pooled_.size());
-  const torch::Device device = probs.device();
-  if (!sums_.defined()) {
-    sums_ = torch::zeros({shape_.num_layers, block.num_heads, s_count, s_count},
-                         torch::TensorOptions().dtype(torch::kFloat64).device(device));
-    column_starts_ = column_starts_.to(device);
-    column_ends_ = column_ends_.to(device);
-  }
+  SENTLENS_CHECK(block.num_heads == shape_.num_heads &&
+                     block.query_start + block.query_count <= tokens_ && block.key_count <= tokens_,
+                 InputError,
+                 "sentence pooling: the block of rows {}..{} and {} keys ({} heads) does not fit "
+                 "the forward ({} tokens, {} heads)",
+                 block.query_start, block.query_start + block.query_count, block.key_count,
+                 block.num_heads, tokens_, shape_.num_heads);
   rows_seen_[static_cast<std::size_t>(block.layer)] += block.query_count;
 
-  // Row sums of every sentence that has query rows in this block: [H, n, K].
-  const std::int64_t first_row = block.query_start;
-  const std::int64_t last_row = block.query_start + block.query_count;
-  std::vector<torch::Tensor> row_sums;
-  std::vector<std::int64_t> sentences;
-  for (std::int64_t i = 0; i < s_count; ++i) {
-    const TokenRange& rows = pooled_[static_cast<std::size_t>(i)];
-    const std::int64_t begin = std::max(rows.start, first_row);
-    const std::int64_t end = std::min(rows.end, last_row);
-    if (begin >= end) continue;
-    row_sums.push_back(probs.narrow(1, begin - first_row, end - begin).sum(1));
-    sentences.push_back(i);
+  // Sentences with query rows in this block, and their rows [begin, end) within it.
+  struct RowSpan {
+    std::size_t sentence;
+    std::int64_t begin, end;
+  };
+  std::vector<RowSpan> spans;
+  for (std::size_t i = 0; i < pooled_.size(); ++i) {
+    const std::int64_t begin = std::max(pooled_[i].start, block.query_start);
+    const std::int64_t end = std::min(pooled_[i].end, block.query_start + block.query_count);
+    if (begin < end) spans.push_back({i, begin - block.query_start, end - block.query_start});
   }
-  if (sentences.empty()) return;
-  const torch::Tensor rows = torch::stack(row_sums, 1).to(torch::kFloat64);  // [H, n, K]
-  // Column block sums from prefix sums over keys, in float64: sum_{k in [s, e)} = C[e] - C[s].
-  const torch::Tensor prefix =
-      torch::cat({torch::zeros({rows.size(0), rows.size(1), 1}, rows.options()), rows.cumsum(2)},
-                 2);  // [H, n, K + 1]
-  const torch::Tensor ends = column_ends_.clamp_max(block.key_count);
-  const torch::Tensor starts = column_starts_.clamp_max(block.key_count);
-  const torch::Tensor blocks =
-      prefix.index_select(2, ends) - prefix.index_select(2, starts);  // [H, n, S]
-  const torch::Tensor index = torch::tensor(sentences, torch::kInt64).to(device);
-  sums_[block.layer].index_add_(1, index, blocks);
+  if (spans.empty()) return;
+
+  // On the host (a block on an accelerator is copied over first), in float64: each sentence's
+  // rows are summed into one row of column sums (an elementwise pass the compiler vectorises),
+  // then each sentence's columns (clamped to the block's keys) are summed from it.
+  const torch::Tensor host = probs.to(torch::kCPU, torch::kFloat32).contiguous();
+  const float* data = host.data_ptr<float>();
+  const std::int64_t rows = block.query_count, keys = block.key_count;
+  const std::size_t s_count = pooled_.size();
+  at::parallel_for(0, block.num_heads, 1, [&](std::int64_t first_head, std::int64_t end_head) {
+    std::vector<double> column_sums(static_cast<std::size_t>(keys));
+    for (std::int64_t h = first_head; h < end_head; ++h) {
+      double* head_sums =
+          sums_.data() +
+          static_cast<std::size_t>(block.layer * block.num_heads + h) * s_count * s_count;
+      for (const RowSpan& span : spans) {
+        std::fill(column_sums.begin(), column_sums.end(), 0.0);
+        for (std::int64_t r = span.begin; r < span.end; ++r) {
+          const float* row = data + (h * rows + r) * keys;
+          for (std::int64_t k = 0; k < keys; ++k)
+            column_sums[static_cast<std::size_t>(k)] += row[k];
+        }
+        double* sentence_sums = head_sums + span.sentence * s_count;
+        for (std::size_t j = 0; j < s_count; ++j) {
+          const std::int64_t begin = std::min(pooled_[j].start, keys);
+          const std::int64_t end = std::min(pooled_[j].end, keys);
+          double sum = 0;
+          for (std::int64_t k = begin; k < end; ++k)
+            sum += column_sums[static_cast<std::size_t>(k)];
+          sentence_sums[j] += sum;
+        }
+      }
+    }
+  });
 }
 
 void SentencePoolingObserver::end_forward() {
@@ -101,16 +116,15 @@ void SentencePoolingObserver::end_forward() {
 }
 
 SentenceMatrices SentencePoolingObserver::result() const {
-  SENTLENS_CHECK(complete_ && sums_.defined(), InputError,
+  SENTLENS_CHECK(complete_ && !sums_.empty(), InputError,
                  "sentence pooling has not observed a complete forward pass");
   const auto s_count = static_cast<std::int64_t>(pooled_.size());
-  const torch::Tensor sums = sums_.to(torch::kCPU).contiguous();
   SentenceMatrices matrices;
-  matrices.num_layers = sums.size(0);
-  matrices.num_heads = sums.size(1);
+  matrices.num_layers = shape_.num_layers;
+  matrices.num_heads = shape_.num_heads;
   matrices.num_sentences = s_count;
-  matrices.values.resize(static_cast<std::size_t>(sums.numel()));
-  const double* data = sums.data_ptr<double>();
+  matrices.values.resize(sums_.size());
+  const double* data = sums_.data();
   const std::int64_t per_head = s_count * s_count;
   for (std::int64_t m = 0; m < matrices.num_layers * matrices.num_heads; ++m) {
     for (std::int64_t i = 0; i < s_count; ++i) {

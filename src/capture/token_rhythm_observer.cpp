@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include "util/check.h"
@@ -32,59 +33,105 @@ void TokenRhythmObserver::begin_forward(const ForwardShape& shape) {
                  options_.response_start, shape.new_tokens);
   shape_ = shape;
   complete_ = false;
-  distance_sums_ = torch::Tensor();
+  const auto heads = static_cast<std::size_t>(shape.num_layers * shape.num_heads);
+  const auto per_token = heads * static_cast<std::size_t>(shape.new_tokens);
+  distance_sums_.assign(heads, 0.0);
+  waad_.assign(per_token, 0.0);
+  fai_sums_.assign(per_token, 0.0);
+  key_sums_.assign(per_token, 0.0);
   rows_seen_.assign(static_cast<std::size_t>(shape.num_layers), 0);
 }
 
-void TokenRhythmObserver::observe(const AttentionBlock& block, const torch::Tensor& probs) {
-  const std::int64_t t_count = shape_.new_tokens;
-  const std::int64_t h_count = block.num_heads;
-  if (!distance_sums_.defined()) {
-    const auto options = torch::TensorOptions().dtype(torch::kFloat64).device(probs.device());
-    distance_sums_ = torch::zeros({shape_.num_layers, h_count}, options);
-    waad_ = torch::zeros({shape_.num_layers, h_count, t_count}, options);
-    fai_sums_ = torch::zeros({shape_.num_layers, h_count, t_count}, options);
-    key_sums_ = torch::zeros({shape_.num_layers, h_count, t_count}, options);
+namespace {
+
+struct RowDistances {
+  double distance = 0;  // Σ_s p[s]·(t − s)          (Eq. 7, one row)
+  double windowed = 0;  // Σ_s p[s]·min(t − s, W)    (Eq. 9)
+};
+
+// The lag-weighted sums of one query row t over keys s ∈ [0, last], last ≤ t. Keys further than
+// W back weigh W each, so the windowed sum is W·(their mass) plus at most W near terms. Four
+// partial sums keep several float64 additions in flight (a single one is a serial chain).
+RowDistances row_distances(const float* row, std::int64_t t, std::int64_t last,
+                           std::int64_t window) {
+  double distance[4] = {0, 0, 0, 0}, far_mass[4] = {0, 0, 0, 0};
+  const std::int64_t far_end = std::min(last + 1, std::max<std::int64_t>(0, t - window + 1));
+  std::int64_t s = 0;
+  for (; s + 4 <= far_end; s += 4) {
+    for (int j = 0; j < 4; ++j) {
+      const double p = row[s + j];
+      distance[j] += p * static_cast<double>(t - s - j);
+      far_mass[j] += p;
+    }
   }
+  for (; s < far_end; ++s) {
+    distance[0] += row[s] * static_cast<double>(t - s);
+    far_mass[0] += row[s];
+  }
+  RowDistances sums;
+  sums.windowed =
+      static_cast<double>(window) * (far_mass[0] + far_mass[1] + far_mass[2] + far_mass[3]);
+  for (; s <= last; ++s) {  // the near keys, t − s < W
+    const double weighted = row[s] * static_cast<double>(t - s);
+    distance[0] += weighted;
+    sums.windowed += weighted;
+  }
+  sums.distance = distance[0] + distance[1] + distance[2] + distance[3];
+  return sums;
+}
+
+}  // namespace
+
+void TokenRhythmObserver::observe(const AttentionBlock& block, const torch::Tensor& probs) {
+  SENTLENS_CHECK(
+      block.layer >= 0 && block.layer < shape_.num_layers && block.num_heads == shape_.num_heads &&
+          probs.dim() == 3 && probs.size(0) == block.num_heads &&
+          probs.size(1) == block.query_count && probs.size(2) == block.key_count &&
+          block.query_start + block.query_count <= shape_.new_tokens &&
+          block.key_count <= shape_.new_tokens,
+      InputError,
+      "token rhythm: a block of layer {} ({} heads, rows {}..{}, {} keys) does not fit "
+      "the forward ({} layers, {} heads, {} tokens)",
+      block.layer, block.num_heads, block.query_start, block.query_start + block.query_count,
+      block.key_count, shape_.num_layers, shape_.num_heads, shape_.new_tokens);
+  // All statistics in one pass over each row, on the host (a block on an accelerator is copied
+  // over first): the tensor-op version made ten passes over [H, rows, K] per block and cost 15%
+  // of a 2,048-token forward (bench/forward (d)).
+  const torch::Tensor host = probs.to(torch::kCPU, torch::kFloat32).contiguous();
+  const float* data = host.data_ptr<float>();
+  const std::int64_t t_count = shape_.new_tokens;
   const std::int64_t q0 = block.query_start;
   const std::int64_t n = block.query_count;
   const std::int64_t k_count = block.key_count;
   const std::int64_t layer = block.layer;
   rows_seen_[static_cast<std::size_t>(layer)] += n;
 
-  // ACT column sums over every query row (§3.1: all causal queries, prompt included).
-  key_sums_[layer].narrow(1, 0, k_count).add_(probs.sum(1).to(torch::kFloat64));
-
-  // Response rows of this block: [q0 + a, q0 + n).
-  const std::int64_t a = std::clamp<std::int64_t>(options_.response_start - q0, 0, n);
-  if (a == n) return;
-  const torch::Tensor p = probs.narrow(1, a, n - a);  // [H, rows, K]
-  const auto index_options = torch::TensorOptions().dtype(torch::kInt64).device(probs.device());
-  const torch::Tensor lag = torch::arange(q0 + a, q0 + n, index_options).unsqueeze(1) -
-                            torch::arange(k_count, index_options).unsqueeze(0);  // [rows, K]
-  // Future keys (lag < 0) have probability 0; clamping keeps their weight finite.
-  const torch::Tensor distance = lag.clamp_min(0).to(torch::kFloat32);
-  // The products below are written into one workspace, sized once for the forward's largest
-  // block (all keys): same values as fresh tensors, without a new mapping per product.
-  const std::int64_t needed = h_count * (n - a) * k_count;
-  if (!workspace_.defined() || workspace_.numel() < needed ||
-      workspace_.device() != probs.device()) {
-    const std::int64_t largest = h_count * n * (shape_.past_length + t_count);
-    workspace_ = torch::empty({std::max(needed, largest)}, probs.options());
-  }
-  torch::Tensor product = workspace_.narrow(0, 0, needed).view({h_count, n - a, k_count});
-  // Eq. 7: Σ_s A[t,s]·(t − s), summed over response rows.
-  torch::mul_out(product, p, distance);
-  distance_sums_[layer].add_(product.sum({1, 2}).to(torch::kFloat64));
-  // Eq. 9: WAAD_t = Σ_s A[t,s]·min(t − s, W).
-  torch::mul_out(product, p, distance.clamp_max(static_cast<double>(options_.window)));
-  const torch::Tensor waad_rows = product.sum(2);  // [H, rows]
-  waad_[layer].narrow(1, q0 + a, n - a).copy_(waad_rows.to(torch::kFloat64));
-  // Eq. 10 numerator: keys s with H_lo ≤ t − s ≤ H_hi from response rows t.
-  torch::Tensor in_horizon = lag >= options_.horizon_lo;
-  if (options_.horizon_hi >= 0) in_horizon = in_horizon & (lag <= options_.horizon_hi);
-  torch::mul_out(product, p, in_horizon.to(torch::kFloat32));
-  fai_sums_[layer].narrow(1, 0, k_count).add_(product.sum(1).to(torch::kFloat64));
+  at::parallel_for(0, block.num_heads, 1, [&](std::int64_t first_head, std::int64_t end_head) {
+    for (std::int64_t h = first_head; h < end_head; ++h) {
+      const auto head = static_cast<std::size_t>(layer * block.num_heads + h);
+      double* key_sums = key_sums_.data() + head * static_cast<std::size_t>(t_count);
+      double* waad = waad_.data() + head * static_cast<std::size_t>(t_count);
+      double* fai_sums = fai_sums_.data() + head * static_cast<std::size_t>(t_count);
+      double distance = 0;
+      for (std::int64_t r = 0; r < n; ++r) {
+        const float* row = data + (h * n + r) * k_count;
+        // ACT column sums over every query row (§3.1: all causal queries, prompt included).
+        for (std::int64_t s = 0; s < k_count; ++s) key_sums[s] += row[s];
+        const std::int64_t t = q0 + r;
+        if (t < options_.response_start) continue;  // metrics run over response rows R
+        // Keys after t have probability 0 (hook contract): the lags below are t − s ≥ 0.
+        const RowDistances sums = row_distances(row, t, std::min(t, k_count - 1), options_.window);
+        distance += sums.distance;  // Eq. 7, summed over response rows
+        waad[t] = sums.windowed;    // Eq. 9
+        // Eq. 10 numerator: keys s with H_lo ≤ t − s ≤ H_hi.
+        const std::int64_t fai_first =
+            options_.horizon_hi < 0 ? 0 : std::max<std::int64_t>(0, t - options_.horizon_hi);
+        const std::int64_t fai_last = std::min(t - options_.horizon_lo, k_count - 1);
+        for (std::int64_t s = fai_first; s <= fai_last; ++s) fai_sums[s] += row[s];
+      }
+      distance_sums_[head] += distance;
+    }
+  });
 }
 
 void TokenRhythmObserver::end_forward() {
@@ -93,44 +140,41 @@ void TokenRhythmObserver::end_forward() {
                    "token rhythm saw {} query rows of a layer, expected {}", rows,
                    shape_.new_tokens);
   }
-  workspace_ = torch::Tensor();  // up to 32 MiB: not kept between forwards
   complete_ = true;
 }
 
 TokenRhythm TokenRhythmObserver::result() const {
-  SENTLENS_CHECK(complete_ && distance_sums_.defined(), InputError,
+  SENTLENS_CHECK(complete_ && !distance_sums_.empty(), InputError,
                  "token rhythm: no complete forward pass was observed");
-  const std::int64_t l_count = shape_.num_layers;
-  const std::int64_t h_count = distance_sums_.size(1);
   const std::int64_t t_count = shape_.new_tokens;
   const std::int64_t r0 = options_.response_start;
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   TokenRhythm rhythm;
   rhythm.options = options_;
-  rhythm.num_layers = l_count;
-  rhythm.num_heads = h_count;
+  rhythm.num_layers = shape_.num_layers;
+  rhythm.num_heads = shape_.num_heads;
   rhythm.num_tokens = t_count;
-  const torch::Tensor distance = (distance_sums_ / static_cast<double>(t_count - r0)).cpu();
-  rhythm.head_distance.assign(distance.data_ptr<double>(),
-                              distance.data_ptr<double>() + distance.numel());
-  if (t_count == r0) std::fill(rhythm.head_distance.begin(), rhythm.head_distance.end(), kNaN);
+  rhythm.head_distance = distance_sums_;
+  for (double& distance : rhythm.head_distance)
+    distance = t_count == r0 ? kNaN : distance / static_cast<double>(t_count - r0);
 
-  torch::Tensor waad = waad_.clone();
-  waad.narrow(2, 0, r0).fill_(kNaN);  // prompt rows are not in R
-  std::vector<double> counts(static_cast<std::size_t>(t_count));
+  std::vector<double> fai_counts(static_cast<std::size_t>(t_count));
   for (std::int64_t s = 0; s < t_count; ++s) {
     const std::int64_t c = fai_count(s, t_count, options_);
-    counts[static_cast<std::size_t>(s)] = c == 0 ? kNaN : static_cast<double>(c);
+    fai_counts[static_cast<std::size_t>(s)] =
+        c == 0 ? kNaN : static_cast<double>(c);  // NaN if empty
   }
-  const torch::Tensor fai =
-      fai_sums_ / torch::tensor(counts, torch::kFloat64).to(fai_sums_.device());  // NaN if empty
-  auto to_floats = [](const torch::Tensor& t) {
-    const torch::Tensor f = t.to(torch::kFloat32).cpu().contiguous();
-    return std::vector<float>(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
-  };
-  rhythm.waad = to_floats(waad);
-  rhythm.fai = to_floats(fai);
-  rhythm.key_attention = to_floats(key_sums_);
+  const std::size_t entries = key_sums_.size();
+  rhythm.waad.resize(entries);
+  rhythm.fai.resize(entries);
+  rhythm.key_attention.resize(entries);
+  for (std::size_t i = 0; i < entries; ++i) {
+    const auto t = static_cast<std::int64_t>(i % static_cast<std::size_t>(t_count));
+    rhythm.waad[i] = t < r0 ? static_cast<float>(kNaN)
+                            : static_cast<float>(waad_[i]);  // prompt rows are not in R
+    rhythm.fai[i] = static_cast<float>(fai_sums_[i] / fai_counts[static_cast<std::size_t>(t)]);
+    rhythm.key_attention[i] = static_cast<float>(key_sums_[i]);
+  }
   return rhythm;
 }
 

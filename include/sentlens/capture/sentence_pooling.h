@@ -15,10 +15,10 @@
 namespace sentlens {
 
 /// Accumulates, per layer and head, the sums of attention from each sentence's query rows to each
-/// sentence's key columns (float64, on the device of the attention), and divides by the block
-/// sizes at the end. The block mean includes causal zeros, like the original. Equal to pooling the
-/// full matrix (pool_attention) for any block size. Memory: L·H·S·S doubles plus, per block,
-/// [H, sentences in the block, T] doubles.
+/// sentence's key columns (float64, on the host: a block on an accelerator is copied over), and
+/// divides by the block sizes at the end. The block mean includes causal zeros, like the original.
+/// Equal to pooling the full matrix (pool_attention) for any block size. Memory: L·H·S·S doubles
+/// plus one row of T doubles per thread.
 class SentencePoolingObserver final : public AttentionObserver {
  public:
   /// `ranges`: token ranges of the sentences in the forward's positions. Reference profile: both
@@ -39,9 +39,7 @@ class SentencePoolingObserver final : public AttentionObserver {
   Profile profile_;
   ForwardShape shape_;
   std::int64_t tokens_ = 0;
-  torch::Tensor sums_;                   // float64 [L, H, S, S]
-  torch::Tensor column_starts_;          // int64 [S], clamped to each block's key count
-  torch::Tensor column_ends_;            // int64 [S]
+  std::vector<double> sums_;             // [L, H, S, S]
   std::vector<std::int64_t> rows_seen_;  // query rows observed per layer
   bool complete_ = false;
 };

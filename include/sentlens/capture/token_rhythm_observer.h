@@ -13,11 +13,12 @@
 
 namespace sentlens {
 
-/// Accumulates in float64 on the attention's device, per layer and head: Σ_{t∈R} Σ_s A[t,s](t−s)
-/// (for d, Eq. 7), WAAD_t per response row (Eq. 9), Σ_{t ∈ R, H_lo ≤ t−s ≤ H_hi} A[t,s] per key s
-/// (FAI numerator, Eq. 10) and Σ_i A[i,j] per key j over all rows (ACT, §3.1). Equal to the
-/// materialised formulas for any block size. Needs one sequence and no KV cache (positions are
-/// those of the text). Memory: 4·L·H·T doubles plus, per block, a few [H, rows, keys] floats.
+/// Accumulates in float64 on the host, per layer and head, in one pass over each block's rows:
+/// Σ_{t∈R} Σ_s A[t,s](t−s) (for d, Eq. 7), WAAD_t per response row (Eq. 9), Σ_{t ∈ R, H_lo ≤ t−s ≤
+/// H_hi} A[t,s] per key s (FAI numerator, Eq. 10) and Σ_i A[i,j] per key j over all rows (ACT,
+/// §3.1). Equal to the materialised formulas for any block size. Needs one sequence and no KV cache
+/// (positions are those of the text). Memory: 4·L·H·T doubles (a block on an accelerator is also
+/// copied to the host).
 class TokenRhythmObserver final : public AttentionObserver {
  public:
   explicit TokenRhythmObserver(TokenRhythmOptions options);
@@ -33,14 +34,12 @@ class TokenRhythmObserver final : public AttentionObserver {
  private:
   TokenRhythmOptions options_;
   ForwardShape shape_;
-  torch::Tensor distance_sums_;          // float64 [L, H]
-  torch::Tensor waad_;                   // float64 [L, H, T]
-  torch::Tensor fai_sums_;               // float64 [L, H, T]
-  torch::Tensor key_sums_;               // float64 [L, H, T]
+  // float64 accumulators on the host, indexed [L, H] and [L, H, T].
+  std::vector<double> distance_sums_;    // Σ over response rows of Eq. 7's row sums
+  std::vector<double> waad_;             // WAAD_t (Eq. 9) of each response row
+  std::vector<double> fai_sums_;         // Eq. 10 numerators
+  std::vector<double> key_sums_;         // column sums over every query row (ACT, §3.1)
   std::vector<std::int64_t> rows_seen_;  // query rows observed per layer
-  // Reused for the [H, rows, K] products of every block: a fresh tensor per product cost a page-
-  // faulted mapping of up to 32 MiB each time (bench/analyze: ~10% of the forward at 2,000 tokens).
-  torch::Tensor workspace_;
   bool complete_ = false;
 };
 
