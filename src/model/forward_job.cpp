@@ -35,7 +35,7 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
   auto start = std::chrono::steady_clock::now();
   if (job.on_progress) job.on_progress("loading " + job.model.dir.string());
   const Model model = job.model.load_model();
-  summary.threads = torch::get_num_threads();
+  summary.threads = compute_threads();
   std::unique_ptr<Tokenizer> tokenizer;
   if (!job.model.tokenizer.empty()) {
     tokenizer = load_tokenizer(job.model.tokenizer);

@@ -1,13 +1,6 @@
 // Model loading: config.json + safetensors -> the internal weight layout.
 #include "sentlens/model/model.h"
 
-#include <cstdlib>
-#include <thread>
-
-#if defined(__linux__)
-#include <sched.h>
-#endif
-
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -20,33 +13,6 @@
 #include "util/log.h"
 
 namespace sentlens {
-
-int available_cores() {
-#if defined(__linux__)
-  // The cores this process may run on (taskset, cgroup cpusets), not every core of the machine.
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-#endif
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-int set_threads(int threads) {
-  if (threads <= 0) {
-    // SENTLENS_THREADS sets the default for every program (tests and benches included).
-    const char* from_environment = std::getenv("SENTLENS_THREADS");
-    threads = from_environment != nullptr ? std::atoi(from_environment) : 0;
-    if (threads <= 0) threads = available_cores();
-  }
-  // More threads than cores only adds contention (4,096 on 2 cores ran 100x slower).
-  const int cores = available_cores();
-  if (threads > cores) {
-    logger().warn("{} threads asked for, but this process may run on {} cores: using {}", threads,
-                  cores, cores);
-    threads = cores;
-  }
-  torch::set_num_threads(threads);
-  return torch::get_num_threads();
-}
 
 const char* weights_mode_name(WeightsMode mode) {
   switch (mode) {

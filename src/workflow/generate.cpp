@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "sentlens/model/model.h"
 #include "tokenizer/js_text.h"
 #include "util/check.h"
 #include "util/seconds.h"
@@ -88,7 +89,7 @@ GenerateResult run_generate_job(const GenerateJob& job) {
   auto start = std::chrono::steady_clock::now();
   if (job.on_progress) job.on_progress("loading " + job.model.dir.string());
   const Model model = job.model.load_model();
-  result.threads = torch::get_num_threads();
+  result.threads = compute_threads();
   const std::unique_ptr<Tokenizer> tokenizer = job.model.load_tokenizer();
   result.load_seconds = seconds_since(start);
 

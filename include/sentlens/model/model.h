@@ -128,9 +128,15 @@ class Model {
   std::unique_ptr<ModelWeights> weights_;
 };
 
-/// Sets libtorch's intra-op thread count; 0 = the SENTLENS_THREADS environment variable when set,
-/// else every core this process may run on. Returns the count in effect.
+/// Sets the threads that compute (libtorch's intra-op pool, and OpenBLAS's own pool where the BLAS
+/// is OpenBLAS built with pthreads); 0 = the SENTLENS_THREADS environment variable when set, else
+/// every core this process may run on. Returns the count in effect. With pthreads OpenBLAS, the
+/// GEMMs run on that many threads and libtorch's own operations on the calling thread, unless
+/// OMP_WAIT_POLICY=passive is set (two pools of spinning workers on the same cores cost ~50%).
 int set_threads(int threads);
+
+/// The count set by the last set_threads (libtorch's intra-op count before any).
+int compute_threads();
 
 /// Cores this process may run on (its CPU affinity), at least 1.
 int available_cores();
