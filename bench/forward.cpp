@@ -208,8 +208,9 @@ class GemmLimit {
     merged_ = torch::randn({T, H * Dh});
     out_ = torch::empty({T, D});
     const auto columns = c.intermediate_size * (c.mlp == sentlens::MlpKind::kGated ? 2 : 1);
-    // The forward's MLP chunks (src/model/forward.cpp: [rows, 2·I] within 16 MiB, 64..1024 rows).
-    mlp_rows_ = std::clamp<std::int64_t>((std::int64_t{16} << 20) / (4 * columns), 64, 1024);
+    // The forward's MLP chunks (src/model/forward.cpp, inference: [rows, 2·I] within 64 MiB,
+    // 64..1024 rows).
+    mlp_rows_ = std::clamp<std::int64_t>((std::int64_t{64} << 20) / (4 * columns), 64, 1024);
     const auto rows = std::min<std::int64_t>(T, mlp_rows_);
     gate_up_ = torch::empty({rows, columns});
     activated_ = torch::randn({rows, c.intermediate_size});

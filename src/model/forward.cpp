@@ -23,10 +23,14 @@ namespace sentlens {
 namespace {
 
 // A [shape] view of the front of a flat buffer.
-torch::Tensor front_view(const torch::Tensor& buffer, at::IntArrayRef shape) {
+std::int64_t element_count(at::IntArrayRef shape) {
   std::int64_t count = 1;
   for (auto size : shape) count *= size;
-  return buffer.narrow(0, 0, count).view(shape);
+  return count;
+}
+
+torch::Tensor front_view(const torch::Tensor& buffer, at::IntArrayRef shape) {
+  return buffer.narrow(0, 0, element_count(shape)).view(shape);
 }
 
 // Memory for the decoder layers' [N·T, ·] intermediates (norm outputs, the q/k/v product, rotated
@@ -47,8 +51,7 @@ class LayerBuffers {
   // layer asks for more, as a mixture of experts' or a latent-attention layer's may).
   torch::Tensor take(Slot slot, at::IntArrayRef shape) {
     if (!enabled_) return {};
-    std::int64_t count = 1;
-    for (auto size : shape) count *= size;
+    const std::int64_t count = element_count(shape);
     auto& buffer = buffers_[slot];
     if (!buffer.defined() || buffer.numel() < count) buffer = torch::empty({count}, options_);
     return front_view(buffer, shape);
@@ -76,13 +79,16 @@ torch::Tensor mlp(const ModelConfig& config, const LayerWeights& layer, const to
 
 // Token rows per MLP chunk. The MLP's intermediates ([rows, 2·I] and [rows, I]) are the largest
 // of a forward, so the MLP runs over chunks of rows (rows are independent) whose [rows, 2·I]
-// float32 product stays within 16 MiB (under autograd, where each chunk allocates, glibc serves
-// such blocks from its heap; larger ones are fresh mappings, page-faulted in for every layer). At
-// least 64 rows and at most 1,024, where GEMMs run at full speed.
-std::int64_t mlp_chunk_rows(const ModelConfig& config) {
+// float32 product stays within a budget: 64 MiB in inference, where every chunk reuses one buffer;
+// 16 MiB under autograd, where each chunk allocates and glibc serves blocks that size from its
+// heap (larger ones are fresh mappings, page-faulted in for every layer). At least 64 rows and at
+// most 1,024: each chunk streams the MLP's weights from memory again, so small chunks cost (a
+// 162-row down projection ran 65% slower per row than a 431-row one, Qwen2.5-0.5B shape).
+std::int64_t mlp_chunk_rows(const ModelConfig& config, bool grad) {
   const std::int64_t product_columns =
       config.intermediate_size * (config.mlp == MlpKind::kGated ? 2 : 1);
-  return std::clamp<std::int64_t>((std::int64_t{16} << 20) / (4 * product_columns), 64, 1024);
+  const std::int64_t budget = std::int64_t{grad ? 16 : 64} << 20;
+  return std::clamp<std::int64_t>(budget / (4 * product_columns), 64, 1024);
 }
 
 // The MLP over chunks of rows, each chunk's result written into its rows of the sublayer-output
@@ -90,14 +96,9 @@ std::int64_t mlp_chunk_rows(const ModelConfig& config) {
 torch::Tensor chunked_mlp(const ModelConfig& config, const LayerWeights& layer,
                           const torch::Tensor& x, bool grad, LayerBuffers& buffers) {
   const std::int64_t D = x.size(-1), rows = x.numel() / D;
-  const std::int64_t chunk = mlp_chunk_rows(config);
+  const std::int64_t chunk = mlp_chunk_rows(config, grad);
   const std::int64_t product_columns = layer.gate_up_weight.size(0);
   auto out = buffers.take(LayerBuffers::kSublayerOut, {rows, D});
-  if (rows <= chunk) {
-    return mlp(config, layer, x, grad,
-               buffers.take(LayerBuffers::kMlpProduct, {rows, product_columns}), out)
-        .view(x.sizes());
-  }
   const auto flat = x.reshape({rows, D});
   std::vector<torch::Tensor> parts;
   for (std::int64_t row = 0; row < rows; row += chunk) {
@@ -107,7 +108,8 @@ torch::Tensor chunked_mlp(const ModelConfig& config, const LayerWeights& layer,
                     out.defined() ? out.narrow(0, row, count) : torch::Tensor());
     if (!out.defined()) parts.push_back(part);
   }
-  return (out.defined() ? out : torch::cat(parts)).view(x.sizes());
+  if (out.defined()) return out.view(x.sizes());
+  return (parts.size() == 1 ? parts[0] : torch::cat(parts)).view(x.sizes());
 }
 
 // Bytes of one [N, H, rows, keys] float32 tensor of an attention block, at most (our choice).
@@ -359,7 +361,8 @@ double estimate_forward_bytes(const ModelConfig& config, const ModelWeights& wei
   const double block = static_cast<double>(std::max<std::int64_t>(1, std::min(block_rows, T)));
   const double layers_kept =
       options.cache != nullptr ? static_cast<double>(config.num_layers) : 1.0;
-  const double mlp_rows = std::min(n * t, static_cast<double>(mlp_chunk_rows(config)));
+  const double mlp_rows =
+      std::min(n * t, static_cast<double>(mlp_chunk_rows(config, options.enable_grad)));
   double floats = n * t * 8.0 * config.hidden_size + mlp_rows * 3.0 * config.intermediate_size;
   floats += layers_kept * n * keys * config.num_kv_heads * (config.head_dim + config.v_head_dim);
   floats += 2.0 * n * config.num_heads * block * keys;

@@ -90,6 +90,25 @@ TEST(ModelTraining, CreateIsDeterministicAndCountsParameters) {
   EXPECT_EQ(a.parameter_count(), count);
 }
 
+TEST(ModelTraining, AnMlpRunInChunksOfRowsEqualsThePlainForward) {
+  // An MLP this wide is run in chunks of 64 rows (src/model/forward.cpp: the [rows, 2·I] product
+  // within 64 MiB, 16 MiB under autograd, at least 64 rows): 150 tokens make 64 + 64 + 22 rows,
+  // with and without autograd, and the result must not depend on it.
+  ModelConfig config = tiny_config();
+  config.intermediate_size = 131072;
+  config.max_position_embeddings = 256;
+  const Model model = Model::create(config, 5, {}, 0.3);
+  const auto ids = torch::randint(0, config.vocab_size, {150}, torch::kInt64);
+  const auto reference = reference_logits(config, model.parameters(), ids);
+  for (bool grad : {false, true}) {
+    SCOPED_TRACE(grad ? "with autograd" : "inference");
+    ForwardOptions options;
+    options.enable_grad = grad;
+    const auto logits = model.forward(ids, options).logits;
+    EXPECT_LT((logits - reference).abs().max().item<double>(), 1e-4);
+  }
+}
+
 TEST(ModelTraining, GradientsMatchAPlainReferenceForward) {
   const ModelConfig config = tiny_config();
   const Model model = Model::create(config, 3, {}, 0.3);  // large weights: non-trivial attention
