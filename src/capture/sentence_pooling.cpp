@@ -2,9 +2,9 @@
 #include "sentlens/capture/sentence_pooling.h"
 
 #include <ATen/Parallel.h>
-#include <fmt/ranges.h>
 #include <torch/torch.h>
 
+#include "capture/host_block.h"
 #include "sentlens/analysis/sentence_attention.h"
 #include "sentlens/util/memory.h"
 #include "util/check.h"
@@ -38,25 +38,9 @@ void SentencePoolingObserver::begin_forward(const ForwardShape& shape) {
 }
 
 void SentencePoolingObserver::observe(const AttentionBlock& block, const torch::Tensor& probs) {
-  // probs: float32 [H, Q, K] with K = query_start + Q (keys after the block are masked).
-  SENTLENS_CHECK(block.sequence == 0, InputError, "sentence pooling got sequence {}",
-                 block.sequence);
-  SENTLENS_CHECK(block.layer >= 0 && block.layer < shape_.num_layers, InputError,
-                 "sentence pooling got layer {} of a {}-layer forward", block.layer,
-                 shape_.num_layers);
-  SENTLENS_CHECK(probs.dim() == 3 && probs.size(0) == block.num_heads &&
-                     probs.size(1) == block.query_count && probs.size(2) == block.key_count,
-                 InputError,
-                 "sentence pooling: probs of shape {} do not match the block [{}, {}, {}]",
-                 fmt::to_string(fmt::join(probs.sizes(), ", ")), block.num_heads, block.query_count,
-                 block.key_count);
-  SENTLENS_CHECK(block.num_heads == shape_.num_heads &&
-                     block.query_start + block.query_count <= tokens_ && block.key_count <= tokens_,
-                 InputError,
-                 "sentence pooling: the block of rows {}..{} and {} keys ({} heads) does not fit "
-                 "the forward ({} tokens, {} heads)",
-                 block.query_start, block.query_start + block.query_count, block.key_count,
-                 block.num_heads, tokens_, shape_.num_heads);
+  // probs: float32 [H, Q, K] with K = query_start + Q (keys after the block are masked), on the
+  // host (a block on an accelerator is copied over first).
+  const torch::Tensor host = host_block("sentence pooling", block, probs, shape_);
   rows_seen_[static_cast<std::size_t>(block.layer)] += block.query_count;
 
   // Sentences with query rows in this block, and their rows [begin, end) within it.
@@ -72,10 +56,9 @@ void SentencePoolingObserver::observe(const AttentionBlock& block, const torch::
   }
   if (spans.empty()) return;
 
-  // On the host (a block on an accelerator is copied over first), in float64: each sentence's
-  // rows are summed into one row of column sums (an elementwise pass the compiler vectorises),
-  // then each sentence's columns (clamped to the block's keys) are summed from it.
-  const torch::Tensor host = probs.to(torch::kCPU, torch::kFloat32).contiguous();
+  // In float64: each sentence's rows are summed into one row of column sums (an elementwise pass
+  // the compiler vectorises), then each sentence's columns (clamped to the block's keys) are
+  // summed from it.
   const float* data = host.data_ptr<float>();
   const std::int64_t rows = block.query_count, keys = block.key_count;
   const std::size_t s_count = pooled_.size();

@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "capture/host_block.h"
 #include "util/check.h"
 
 namespace sentlens {
@@ -83,21 +84,10 @@ RowDistances row_distances(const float* row, std::int64_t t, std::int64_t last,
 }  // namespace
 
 void TokenRhythmObserver::observe(const AttentionBlock& block, const torch::Tensor& probs) {
-  SENTLENS_CHECK(
-      block.layer >= 0 && block.layer < shape_.num_layers && block.num_heads == shape_.num_heads &&
-          probs.dim() == 3 && probs.size(0) == block.num_heads &&
-          probs.size(1) == block.query_count && probs.size(2) == block.key_count &&
-          block.query_start + block.query_count <= shape_.new_tokens &&
-          block.key_count <= shape_.new_tokens,
-      InputError,
-      "token rhythm: a block of layer {} ({} heads, rows {}..{}, {} keys) does not fit "
-      "the forward ({} layers, {} heads, {} tokens)",
-      block.layer, block.num_heads, block.query_start, block.query_start + block.query_count,
-      block.key_count, shape_.num_layers, shape_.num_heads, shape_.new_tokens);
   // All statistics in one pass over each row, on the host (a block on an accelerator is copied
   // over first): the tensor-op version made ten passes over [H, rows, K] per block and cost 15%
   // of a 2,048-token forward (bench/forward (d)).
-  const torch::Tensor host = probs.to(torch::kCPU, torch::kFloat32).contiguous();
+  const torch::Tensor host = host_block("token rhythm", block, probs, shape_);
   const float* data = host.data_ptr<float>();
   const std::int64_t t_count = shape_.new_tokens;
   const std::int64_t q0 = block.query_start;

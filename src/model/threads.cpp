@@ -1,4 +1,5 @@
 // Compute threads: libtorch's intra-op pool and, where it has its own, the BLAS's pool.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -17,13 +18,12 @@
 namespace sentlens {
 namespace {
 
-int threads_in_use = 0;
-
 // OpenBLAS built with pthreads (Debian's libopenblas0-pthread, which Debian's libtorch calls for
 // its GEMMs) runs every GEMM on its own pool of threads, beside libtorch's OpenMP pool. Found by
 // name in the loaded libraries, so that sentlens neither links OpenBLAS nor requires it.
 struct OpenBlasPool {
-  void (*set_num_threads)(int) = nullptr;
+  void (*set_num_threads)(int) = nullptr;  // both null unless the BLAS is pthreads OpenBLAS
+  int (*get_num_threads)() = nullptr;
 };
 
 OpenBlasPool pthread_openblas() {
@@ -36,6 +36,9 @@ OpenBlasPool pthread_openblas() {
   if (get_parallel != nullptr && get_parallel() == kPthreads) {
     pool.set_num_threads =
         reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    pool.get_num_threads =
+        reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    if (pool.set_num_threads == nullptr || pool.get_num_threads == nullptr) pool = {};
   }
 #endif
   return pool;
@@ -90,12 +93,12 @@ int set_threads(int threads) {
         "on {}",
         threads, torch::get_num_threads());
   }
-  threads_in_use = threads;
   return threads;
 }
 
 int compute_threads() {
-  return threads_in_use > 0 ? threads_in_use : torch::get_num_threads();
+  const OpenBlasPool blas = pthread_openblas();
+  return blas.get_num_threads != nullptr ? blas.get_num_threads() : torch::get_num_threads();
 }
 
 }  // namespace sentlens

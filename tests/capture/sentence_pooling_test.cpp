@@ -112,6 +112,16 @@ TEST(SentencePooling, RejectsIncompleteOrCachedForwards) {
                  "sentence token ranges: sentence 1 has tokens [2, 4) out of range for 3 tokens");
   }
   observer.begin_forward(ForwardShape{1, 1, 1, 0, 4});
+  // Blocks that do not fit what they claim, or the forward, are refused before any is read.
+  EXPECT_EQ(testing::error_of<InputError>([&] {
+              observer.observe(AttentionBlock{0, 0, 0, 2, 2, 1}, torch::full({1, 2, 3}, 0.5f));
+            }),
+            "sentence pooling: probs of shape [1, 2, 3] do not match the block [1, 2, 2]");
+  EXPECT_EQ(testing::error_of<InputError>([&] {
+              observer.observe(AttentionBlock{0, 0, 3, 2, 5, 1}, torch::full({1, 2, 5}, 0.5f));
+            }),
+            "sentence pooling: the block of sequence 0, layer 0 (1 heads, rows 3..5, 5 keys) does "
+            "not fit the forward (1 sequence, 1 layers, 1 heads, 4 positions)");
   observer.observe(AttentionBlock{0, 0, 0, 2, 2, 1}, torch::full({1, 2, 2}, 0.5f));
   try {
     observer.end_forward();

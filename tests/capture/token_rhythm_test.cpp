@@ -168,6 +168,17 @@ TEST(TokenRhythmObserver, EdgeCases) {
   TokenRhythmObserver observer(TokenRhythmOptions{});
   EXPECT_THROW(observer.begin_forward(ForwardShape{1, 1, 1, 3, 4}), InputError);
   EXPECT_THROW(observer.result(), InputError);
+  // Blocks that do not fit what they claim, or the forward, are refused before any is read.
+  observer.begin_forward(ForwardShape{2, 1, 1, 0, 4});
+  EXPECT_EQ(testing::error_of<InputError>([&] {
+              observer.observe(AttentionBlock{0, 0, 0, 2, 2, 1}, torch::full({1, 2, 3}, 0.5f));
+            }),
+            "token rhythm: probs of shape [1, 2, 3] do not match the block [1, 2, 2]");
+  EXPECT_EQ(testing::error_of<InputError>([&] {
+              observer.observe(AttentionBlock{2, 0, 0, 2, 2, 1}, torch::full({1, 2, 2}, 0.5f));
+            }),
+            "token rhythm: the block of sequence 0, layer 2 (1 heads, rows 0..2, 2 keys) does not "
+            "fit the forward (1 sequence, 2 layers, 1 heads, 4 positions)");
 }
 
 // Full maps of every layer for `ids`.

@@ -135,7 +135,8 @@ class Model {
 /// OMP_WAIT_POLICY=passive is set (two pools of spinning workers on the same cores cost ~50%).
 int set_threads(int threads);
 
-/// The count set by the last set_threads (libtorch's intra-op count before any).
+/// The threads that run the GEMMs now: OpenBLAS's own pool where the BLAS is pthreads OpenBLAS,
+/// else libtorch's intra-op count.
 int compute_threads();
 
 /// Cores this process may run on (its CPU affinity), at least 1.
