@@ -27,18 +27,39 @@ std::string excerpt(const std::string& text) {
   return text.size() <= 60 ? text : text.substr(0, 57) + "...";
 }
 
+// One row per stored column: its name (the original's) and where its value comes from.
+struct RolloutColumn {
+  const char* name;
+  double (*value)(const ChunkImportance& chunk);
+};
+
+constexpr RolloutColumn kRolloutColumns[] = {
+    {"accuracy", [](const ChunkImportance& c) { return c.accuracy.value_or(kNaN); }},
+    {"resampling_importance_accuracy",
+     [](const ChunkImportance& c) { return c.resampling_importance_accuracy; }},
+    {"resampling_importance_kl",
+     [](const ChunkImportance& c) { return c.resampling_importance_kl; }},
+    {"counterfactual_importance_accuracy",
+     [](const ChunkImportance& c) { return c.counterfactual_importance_accuracy; }},
+    {"counterfactual_importance_kl",
+     [](const ChunkImportance& c) { return c.counterfactual_importance_kl; }},
+    {"different_trajectories_fraction",
+     [](const ChunkImportance& c) { return c.different_trajectories_fraction; }},
+    {"overdeterminedness", [](const ChunkImportance& c) { return c.overdeterminedness; }},
+    {"forced_importance_accuracy",
+     [](const ChunkImportance& c) { return c.forced_importance_accuracy.value_or(kNaN); }},
+    {"forced_importance_kl",
+     [](const ChunkImportance& c) { return c.forced_importance_kl.value_or(kNaN); }},
+};
+
 }  // namespace
 
 const std::vector<std::string>& rollout_metric_names() {
-  static const std::vector<std::string> names = {"accuracy",
-                                                 "resampling_importance_accuracy",
-                                                 "resampling_importance_kl",
-                                                 "counterfactual_importance_accuracy",
-                                                 "counterfactual_importance_kl",
-                                                 "different_trajectories_fraction",
-                                                 "overdeterminedness",
-                                                 "forced_importance_accuracy",
-                                                 "forced_importance_kl"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const RolloutColumn& column : kRolloutColumns) out.emplace_back(column.name);
+    return out;
+  }();
   return names;
 }
 
@@ -64,17 +85,10 @@ void attach_rollout_importance(Trace& trace, const RolloutImportance& importance
   trace.rollout_metrics = names;
   trace.rollout_importance.assign(rows * M, kNaN);
   for (const ChunkImportance& chunk : importance.per_chunk) {
-    const auto s = static_cast<std::size_t>(chunk.chunk_index);
-    const double values[] = {chunk.accuracy.value_or(kNaN),
-                             chunk.resampling_importance_accuracy,
-                             chunk.resampling_importance_kl,
-                             chunk.counterfactual_importance_accuracy,
-                             chunk.counterfactual_importance_kl,
-                             chunk.different_trajectories_fraction,
-                             chunk.overdeterminedness,
-                             chunk.forced_importance_accuracy.value_or(kNaN),
-                             chunk.forced_importance_kl.value_or(kNaN)};
-    std::copy(std::begin(values), std::end(values), trace.rollout_importance.begin() + s * M);
+    const auto row = trace.rollout_importance.begin() +
+                     static_cast<std::ptrdiff_t>(static_cast<std::size_t>(chunk.chunk_index) * M);
+    std::transform(std::begin(kRolloutColumns), std::end(kRolloutColumns), row,
+                   [&chunk](const RolloutColumn& column) { return column.value(chunk); });
   }
   trace.step_importance.assign(rows * rows, kNaN);
   const StepImportanceMatrix& matrix = importance.step_matrix;
