@@ -85,6 +85,10 @@ void register_importance_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20))
       ->needs(model);
+  command
+      ->add_flag("!--uncentred", arguments->embedder.centre,
+                 "Token Prepending: compare the states as they are, not centred on their mean")
+      ->needs(model);
   add_tokenizer_option(*command, arguments->embedder.model.tokenizer)->needs(model);
   add_threads_option(*command, arguments->embedder.model.threads);
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");

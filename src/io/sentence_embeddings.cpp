@@ -1,6 +1,7 @@
 // Sentence embeddings read from a JSON map of text to vector.
 #include "sentlens/io/sentence_embeddings.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -68,6 +69,26 @@ const std::vector<float>& SentenceEmbeddings::at(std::string_view text,
   SENTLENS_CHECK(found != vectors_.end(), InputError, "{}: no embedding for {} ({})", source_,
                  json_excerpt(nlohmann::json(std::string(text))), context);
   return found->second;
+}
+
+SentenceEmbeddings SentenceEmbeddings::centred() const {
+  std::vector<double> mean(static_cast<std::size_t>(dimension_), 0.0);
+  for (const auto& entry : vectors_) {
+    for (std::size_t d = 0; d < mean.size(); ++d) mean[d] += entry.second[d];
+  }
+  for (double& value : mean)
+    value /= static_cast<double>(std::max<std::size_t>(vectors_.size(), 1));
+  std::unordered_map<std::string, std::vector<float>> centred_vectors;
+  centred_vectors.reserve(vectors_.size());
+  for (const auto& [text, vector] : vectors_) {
+    std::vector<float> centred_vector(vector.size());
+    for (std::size_t d = 0; d < vector.size(); ++d) {
+      centred_vector[d] = static_cast<float>(vector[d] - mean[d]);
+    }
+    centred_vectors.emplace(text, std::move(centred_vector));
+  }
+  return SentenceEmbeddings(fmt::format("{} centred on {} sentences", source_, vectors_.size()),
+                            dimension_, std::move(centred_vectors));
 }
 
 bool SentenceEmbeddings::contains(std::string_view text) const {

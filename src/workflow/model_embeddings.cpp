@@ -17,10 +17,11 @@ std::function<SentenceEmbeddings(const std::vector<std::string>&)> model_sentenc
       options.on_progress(fmt::format("embedding {} sentences", sentences.size()));
     }
     const TokenPrependingOptions& tp = options.token_prepending;
-    return embedder.embed_all(sentences,
-                              fmt::format("{} (Token Prepending, layers [{}, {}), output layer {})",
-                                          options.model.dir.string(), tp.prepend_from_layer,
-                                          tp.prepend_until_layer, tp.output_layer));
+    SentenceEmbeddings embeddings = embedder.embed_all(
+        sentences, fmt::format("{} (Token Prepending, layers [{}, {}), output layer {})",
+                               options.model.dir.string(), tp.prepend_from_layer,
+                               tp.prepend_until_layer, tp.output_layer));
+    return options.centre ? embeddings.centred() : embeddings;
   };
 }
 

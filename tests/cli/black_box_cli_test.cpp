@@ -105,7 +105,8 @@ TEST(BlackBoxCli, GenerateIsSeededAndGreedyAtTemperatureZero) {
 
   const auto bad = run_cli("generate --model " + demo_model() + " --text '' ");
   EXPECT_EQ(bad.exit_code, 3) << bad.err;
-  EXPECT_NE(bad.err.find("empty input: give a non-empty --text or a --text-file"), std::string::npos)
+  EXPECT_NE(bad.err.find("empty input: give a non-empty --text or a --text-file"),
+            std::string::npos)
       << bad.err;
 }
 
@@ -163,20 +164,30 @@ TEST(BlackBoxCli, ResampleWritesTheOriginalLayoutAndResumes) {
   EXPECT_EQ(importance["per_chunk"].size(), 2u);
   EXPECT_TRUE(importance["per_chunk"].contains("1"));
   EXPECT_TRUE(importance["per_chunk"].contains("3"));
-  EXPECT_NE(importance["embeddings"].get<std::string>().find("Token Prepending"),
-            std::string::npos);
+  const auto source = importance["embeddings"].get<std::string>();
+  EXPECT_NE(source.find("Token Prepending"), std::string::npos) << source;
+  EXPECT_NE(source.find(" centred on "), std::string::npos) << source;
   EXPECT_EQ(importance["per_chunk"]["1"]["rollouts"], 3);
+  // --uncentred compares the states as they are, and says so by leaving "centred" out.
+  result = run_cli("importance --quiet --json --rollouts " + quoted(problem.string()) +
+                   " --model " + demo_model() + " --tp-layers 2 --uncentred");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto uncentred_source = nlohmann::json::parse(result.out)["embeddings"].get<std::string>();
+  EXPECT_NE(uncentred_source.find("Token Prepending"), std::string::npos) << uncentred_source;
+  EXPECT_EQ(uncentred_source.find("centred"), std::string::npos) << uncentred_source;
 
   // Into a trace made from the same sentences, then the report and the Thought Anchors export.
   const auto trace_file = dir / "demo.trace.safetensors";
-  result = run_cli("trace --quiet --model " + demo_model() + " --json-trace " +
-                   quoted((problem / "chunks.json").string()) + " --out " + quoted(trace_file.string()));
+  result =
+      run_cli("trace --quiet --model " + demo_model() + " --json-trace " +
+              quoted((problem / "chunks.json").string()) + " --out " + quoted(trace_file.string()));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   result = run_cli("importance --quiet --rollouts " + quoted(problem.string()) + " --model " +
                    demo_model() + " --tp-layers 2 --trace " + quoted(trace_file.string()));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("added to"), std::string::npos) << result.out;
-  result = run_cli("export-ta " + quoted(trace_file.string()) + " " + quoted((dir / "ta").string()));
+  result =
+      run_cli("export-ta " + quoted(trace_file.string()) + " " + quoted((dir / "ta").string()));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto summary_json = nlohmann::json::parse(read_text_file(dir / "ta/summary.json"));
   const auto& chunks_json = summary_json["chunks"];

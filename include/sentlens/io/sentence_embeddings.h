@@ -28,6 +28,14 @@ class SentenceEmbeddings {
   const std::vector<float>& at(std::string_view text, std::string_view context) const;
   bool contains(std::string_view text) const;
 
+  /// The same sentences with the mean of all their vectors subtracted (float64 mean), so that a
+  /// cosine measures how two sentences differ from the set's common direction. Hidden states of a
+  /// decoder share one dominant direction (anisotropy, Ethayarajh 2019), which puts every pair of
+  /// sentences above a fixed threshold such as 0.8; centring removes it (the "common mean vector"
+  /// step of Mu & Viswanath 2018). A set of one sentence centres to a zero vector, whose cosine is
+  /// NaN (neither similar nor different). The source gains " centred on N sentences".
+  SentenceEmbeddings centred() const;
+
   std::int64_t dimension() const { return dimension_; }
   std::size_t size() const { return vectors_.size(); }
   const std::string& source() const { return source_; }
