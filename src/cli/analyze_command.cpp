@@ -25,7 +25,7 @@ namespace {
 
 struct Arguments {
   AnalyzeJob job;
-  std::string model, text, text_file, json_trace, profile = "clean", suppress_profile = "clean";
+  std::string text, text_file, json_trace, profile = "clean", suppress_profile = "clean";
   std::string receiver_heads, out, report;
   PromptOptions prompt;
   BatchArguments batch;
@@ -252,9 +252,11 @@ void register_analyze_command(CLI::App& app) {
       "Every sentence-level metric of a reasoning trace in one pass: receiver heads, broadcasting "
       "sentences, token roles, sinks, optional suppression; prints a summary and writes a trace");
   auto arguments = std::make_shared<Arguments>();
-  auto* model = command->add_option("--model", arguments->model,
-                                    "Checkpoint folder (default: the bundled demo model)");
-  add_tokenizer_option(*command, arguments->job.model.tokenizer);
+  CLI::Option* model =
+      add_model_source_options(*command, arguments->job.model,
+                               "Checkpoint folder (default: the bundled demo model)",
+                               /*model_required=*/false)
+          .model;
   command->add_flag("--demo", arguments->demo,
                     "Use the bundled demo model and, without a text, its example trace");
   auto* text = command->add_option("--text", arguments->text, "Text to analyse");
@@ -303,9 +305,6 @@ void register_analyze_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   add_block_size_option(*command, arguments->job.parameters.block_size);
   add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
-  add_threads_option(*command, arguments->job.model.threads);
-  add_weights_option(*command, arguments->job.model.weights);
-  add_device_option(*command, arguments->job.model.device);
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)");
   command->add_option("--report", arguments->report,
                       "Self-contained HTML report to write (see `sentlens report`)");
@@ -319,8 +318,8 @@ void register_analyze_command(CLI::App& app) {
     AnalyzeJob job = arguments->job;
     const bool have_text =
         !arguments->text.empty() || !arguments->text_file.empty() || !arguments->json_trace.empty();
-    const bool demo = arguments->demo || arguments->model.empty();
-    job.model.dir = demo ? demo_model_dir() : std::filesystem::path(arguments->model);
+    const bool demo = arguments->demo || job.model.dir.empty();
+    if (demo) job.model.dir = demo_model_dir();
     if (demo) {
       // The demo traces have 4-8 sentences: the paper's proximity_ignore 4 and 20 heads would
       // leave nothing to score (models/demo/README.md evaluates with 1 and 4).

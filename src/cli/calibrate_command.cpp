@@ -64,8 +64,7 @@ void register_calibrate_command(CLI::App& app) {
     bool no_bos = false, json = false, search_enabled = false, no_greedy = false, quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  add_model_option(*command, arguments->job.model.dir);
-  add_tokenizer_option(*command, arguments->job.model.tokenizer);
+  add_model_source_options(*command, arguments->job.model);
   add_text_options(*command, arguments->text, arguments->text_file, "Text to score");
   auto* heads = command->add_option("--heads", arguments->heads,
                                     "Heads to calibrate, LAYER:HEAD,... (or --search)");
@@ -99,10 +98,7 @@ void register_calibrate_command(CLI::App& app) {
                      "clean, or reference (the original ACT code: earliest sink kept, "
                      "prefill-only arithmetic, [0,0] = 1, 0/0 rows, float16)");
   add_no_bos_flag(*command, arguments->no_bos);
-  add_threads_option(*command, arguments->job.model.threads);
-  add_weights_option(*command, arguments->job.model.weights);
   add_allow_longer_flag(*command, arguments->job.allow_longer);
-  add_device_option(*command, arguments->job.model.device);
   command->add_option("--out", arguments->out,
                       "Write the calibration (sinks and c_j per head, per-token NLL) to this "
                       ".safetensors file");

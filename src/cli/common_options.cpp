@@ -5,13 +5,20 @@
 
 namespace sentlens::cli {
 
-CLI::Option* add_model_option(CLI::App& command, std::filesystem::path& model_dir,
-                              const std::string& help) {
+CLI::Option* add_model_option(CLI::App& command, std::string& model_dir, const std::string& help) {
   return command.add_option("--model", model_dir, help)->required();
 }
 
-CLI::Option* add_model_option(CLI::App& command, std::string& model_dir, const std::string& help) {
-  return command.add_option("--model", model_dir, help)->required();
+ModelSourceOptions add_model_source_options(CLI::App& command, ModelSource& source,
+                                            const std::string& model_help, bool model_required) {
+  ModelSourceOptions options;
+  options.model = command.add_option("--model", source.dir, model_help);
+  if (model_required) options.model->required();
+  options.tokenizer = add_tokenizer_option(command, source.tokenizer);
+  options.threads = add_threads_option(command, source.threads);
+  options.weights = add_weights_option(command, source.weights);
+  options.device = add_device_option(command, source.device);
+  return options;
 }
 
 TextOptions add_text_options(CLI::App& command, std::string& text, std::string& text_file,

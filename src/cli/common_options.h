@@ -10,17 +10,30 @@
 #include <CLI/CLI.hpp>
 
 #include "sentlens/model/model.h"
+#include "sentlens/model/model_source.h"
 
 namespace sentlens::cli {
 
-/// --model DIR, required: the checkpoint folder.
-CLI::Option* add_model_option(CLI::App& command, std::filesystem::path& model_dir,
-                              const std::string& help = "Checkpoint folder");
+/// --model DIR, required: the checkpoint folder (for commands that only read its files; those
+/// that load the model take add_model_source_options).
 CLI::Option* add_model_option(CLI::App& command, std::string& model_dir,
                               const std::string& help = "Checkpoint folder");
 
 /// --tokenizer FILE|DIR: a tokenizer instead of the checkpoint's own.
 CLI::Option* add_tokenizer_option(CLI::App& command, std::filesystem::path& tokenizer);
+
+/// Every option that fills a ModelSource, written into `source`: --model (required unless
+/// `model_required` is false), --tokenizer, --threads, --weights and --device.
+struct ModelSourceOptions {
+  CLI::Option* model = nullptr;
+  CLI::Option* tokenizer = nullptr;
+  CLI::Option* threads = nullptr;
+  CLI::Option* weights = nullptr;
+  CLI::Option* device = nullptr;
+};
+ModelSourceOptions add_model_source_options(CLI::App& command, ModelSource& source,
+                                            const std::string& model_help = "Checkpoint folder",
+                                            bool model_required = true);
 
 /// --text STR and --text-file F, which exclude each other; read them with read_input_text.
 struct TextOptions {

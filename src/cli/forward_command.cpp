@@ -17,12 +17,11 @@ void register_forward_command(CLI::App& app) {
       "forward", "Run a checkpoint on a text or token ids and save the outputs (golden layout)");
   struct Arguments {
     ForwardJob job;
-    std::string model_dir, text, text_file, ids, out;
+    std::string text, text_file, ids, out;
     bool no_bos = false, json = false, quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  add_model_option(*command, arguments->model_dir);
-  add_tokenizer_option(*command, arguments->job.model.tokenizer);
+  add_model_source_options(*command, arguments->job.model);
   const TextOptions text =
       add_text_options(*command, arguments->text, arguments->text_file, "Text to tokenize and run");
   auto* ids = command->add_option("--ids", arguments->ids, "Comma-separated token ids, e.g. 1,2,3");
@@ -35,16 +34,12 @@ void register_forward_command(CLI::App& app) {
   command->add_flag("--hidden", arguments->job.save_hidden,
                     "Save `hidden` F32 [T, D], the final normed hidden states");
   add_block_size_option(*command, arguments->job.block_size);
-  add_threads_option(*command, arguments->job.model.threads);
-  add_weights_option(*command, arguments->job.model.weights);
-  add_device_option(*command, arguments->job.model.device);
   add_allow_longer_flag(*command, arguments->job.allow_longer);
   command->add_option("--out", arguments->out, "Output .safetensors file")->required();
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
 
   command->callback([arguments, ids] {
     ForwardJob job = arguments->job;
-    job.model.dir = arguments->model_dir;
     job.out = arguments->out;
     job.add_bos = !arguments->no_bos;
     if (ids->count() > 0) {  // an empty --ids '' is an empty list (an error), not "no --ids"

@@ -15,15 +15,14 @@ void register_generate_command(CLI::App& app) {
       "generate", "Sample continuations of a text (temperature, top-p, top-k, seeded)");
   struct Arguments {
     GenerateJob job;
-    std::string model_dir, text, text_file;
+    std::string text, text_file;
     bool no_bos = false, json = false, quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
   arguments->job.sampling.temperature = 0.6;  // the Thought Anchors rollouts' settings
   arguments->job.sampling.top_p = 0.95;
   arguments->job.sampling.seed = 44;
-  add_model_option(*command, arguments->model_dir);
-  add_tokenizer_option(*command, arguments->job.model.tokenizer);
+  add_model_source_options(*command, arguments->job.model);
   add_text_options(*command, arguments->text, arguments->text_file, "The prompt");
   add_no_bos_flag(*command, arguments->no_bos);
   command->add_option("--samples", arguments->job.samples, "Continuations to sample")
@@ -53,16 +52,12 @@ void register_generate_command(CLI::App& app) {
                    "Continuations decoded together on one shared prompt cache")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 16));
-  add_threads_option(*command, arguments->job.model.threads);
-  add_weights_option(*command, arguments->job.model.weights);
-  add_device_option(*command, arguments->job.model.device);
   add_allow_longer_flag(*command, arguments->job.sampling.allow_longer);
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
   add_json_flag(*command, arguments->json);
 
   command->callback([arguments] {
     GenerateJob job = arguments->job;
-    job.model.dir = arguments->model_dir;
     job.add_bos = !arguments->no_bos;
     job.text = read_input_text(arguments->text, arguments->text_file);
     job.on_progress = stderr_progress(arguments->quiet);

@@ -59,7 +59,7 @@ void register_importance_command(CLI::App& app) {
   struct Arguments {
     RolloutImportanceJob job;
     ModelEmbeddingsOptions embedder;
-    std::string rollouts, forced, embeddings, model_dir, out, trace;
+    std::string rollouts, forced, embeddings, out, trace;
     bool json = false, quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
@@ -75,9 +75,11 @@ void register_importance_command(CLI::App& app) {
       "--embeddings", arguments->embeddings,
       "JSON map from sentence text to vector ({\"dim\": D, \"embeddings\": {...}} or "
       "{text: [...]})");
-  auto* model = command->add_option(
-      "--model", arguments->model_dir,
-      "Instead of --embeddings: embed the sentences with this checkpoint (Token Prepending)");
+  const ModelSourceOptions model_source = add_model_source_options(
+      *command, arguments->embedder.model,
+      "Instead of --embeddings: embed the sentences with this checkpoint (Token Prepending)",
+      /*model_required=*/false);
+  CLI::Option* model = model_source.model;
   embeddings->excludes(model);
   command
       ->add_option("--tp-layers", arguments->embedder.token_prepending.prepend_until_layer,
@@ -89,8 +91,9 @@ void register_importance_command(CLI::App& app) {
       ->add_flag("!--uncentred", arguments->embedder.centre,
                  "Token Prepending: compare the states as they are, not centred on their mean")
       ->needs(model);
-  add_tokenizer_option(*command, arguments->embedder.model.tokenizer)->needs(model);
-  add_threads_option(*command, arguments->embedder.model.threads);
+  for (CLI::Option* option : {model_source.tokenizer, model_source.weights, model_source.device}) {
+    option->needs(model);
+  }
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
   command
       ->add_option("--similarity-threshold", arguments->job.options.similarity_threshold,
@@ -115,9 +118,8 @@ void register_importance_command(CLI::App& app) {
     job.rollouts = arguments->rollouts;
     if (!arguments->forced.empty()) job.forced = arguments->forced;
     job.embeddings = arguments->embeddings;
-    if (!arguments->model_dir.empty()) {
+    if (!arguments->embedder.model.dir.empty()) {
       ModelEmbeddingsOptions embedder = arguments->embedder;
-      embedder.model.dir = arguments->model_dir;
       embedder.on_progress = stderr_progress(arguments->quiet);
       job.embed_sentences = model_sentence_embedder(embedder);
     } else if (arguments->embeddings.empty()) {

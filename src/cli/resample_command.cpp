@@ -17,7 +17,7 @@ void register_resample_command(CLI::App& app) {
       "Resample a reasoning trace from each sentence (Thought Anchors rollouts, original layout)");
   struct Arguments {
     ResampleJob job;
-    std::string model_dir, text, text_file, json_trace, chunks, out_dir;
+    std::string text, text_file, json_trace, chunks, out_dir;
     bool no_bos = false, json = false, quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
@@ -25,8 +25,7 @@ void register_resample_command(CLI::App& app) {
   arguments->job.sampling.top_p = 0.95;
   arguments->job.sampling.seed = 44;
   arguments->job.sampling.max_new_tokens = 1024;
-  add_model_option(*command, arguments->model_dir);
-  add_tokenizer_option(*command, arguments->job.model.tokenizer);
+  add_model_source_options(*command, arguments->job.model);
   const TextOptions text_options = add_text_options(*command, arguments->text, arguments->text_file,
                                                     "The trace: prompt, <think>, reasoning");
   auto* json_trace = command->add_option(
@@ -77,9 +76,6 @@ void register_resample_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1e-6, 1.0));
   add_no_bos_flag(*command, arguments->no_bos);
-  add_threads_option(*command, arguments->job.model.threads);
-  add_weights_option(*command, arguments->job.model.weights);
-  add_device_option(*command, arguments->job.model.device);
   add_allow_longer_flag(*command, arguments->job.sampling.allow_longer);
   command->add_option("--out-dir", arguments->out_dir, "Folder to write <name>/ into")->required();
   command->add_flag("--quiet", arguments->quiet, "No progress on stderr");
@@ -87,7 +83,6 @@ void register_resample_command(CLI::App& app) {
 
   command->callback([arguments] {
     ResampleJob job = arguments->job;
-    job.model.dir = arguments->model_dir;
     job.out_dir = arguments->out_dir;
     job.add_bos = !arguments->no_bos;
     const ReasoningTraceFile trace =

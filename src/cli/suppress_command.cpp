@@ -39,13 +39,12 @@ void register_suppress_command(CLI::App& app) {
       "(Thought Anchors): E[target, suppressed] = mean ln(KL + 1e-9)");
   struct Arguments {
     SuppressionJob job;
-    std::string model_dir, trace, text, text_file, json_trace, ids, boundaries,
+    std::string trace, text, text_file, json_trace, ids, boundaries,
         profile = "clean", split_profile, layers, heads, out, export_ta;
     bool json = false, quiet = false, row_centred = false, no_prefix_reuse = false, no_bos = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  add_model_option(*command, arguments->model_dir);
-  add_tokenizer_option(*command, arguments->job.model.tokenizer);
+  add_model_source_options(*command, arguments->job.model);
   const auto [text, text_file] = add_text_options(*command, arguments->text, arguments->text_file,
                                                   "Text to tokenize and split");
   auto* ids =
@@ -93,9 +92,6 @@ void register_suppress_command(CLI::App& app) {
   command->add_flag("--no-prefix-reuse", arguments->no_prefix_reuse,
                     "Run every suppression from the first token (slower; for comparison)");
   add_block_size_option(*command, arguments->job.options.block_size);
-  add_threads_option(*command, arguments->job.model.threads);
-  add_weights_option(*command, arguments->job.model.weights);
-  add_device_option(*command, arguments->job.model.device);
   add_no_bos_flag(*command, arguments->no_bos);
   add_allow_longer_flag(*command, arguments->job.options.allow_longer);
   command->add_option("--out", arguments->out,
@@ -109,7 +105,6 @@ void register_suppress_command(CLI::App& app) {
 
   command->callback([arguments] {
     SuppressionJob job = arguments->job;
-    job.model.dir = arguments->model_dir;
     job.options.profile = arguments->profile == "reference" ? SuppressionProfile::kReference
                                                             : SuppressionProfile::kClean;
     if (!arguments->trace.empty()) {

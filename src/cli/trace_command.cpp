@@ -26,8 +26,7 @@ void register_trace_command(CLI::App& app) {
          quiet = false;
   };
   auto arguments = std::make_shared<Arguments>();
-  add_model_option(*command, arguments->job.model.dir);
-  add_tokenizer_option(*command, arguments->job.model.tokenizer);
+  add_model_source_options(*command, arguments->job.model);
   const TextOptions text_options =
       add_text_options(*command, arguments->text, arguments->text_file, "Text to trace");
   auto* json_trace = command->add_option(
@@ -43,9 +42,6 @@ void register_trace_command(CLI::App& app) {
   add_no_bos_flag(*command, arguments->no_bos);
   add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
   add_block_size_option(*command, arguments->job.parameters.block_size);
-  add_threads_option(*command, arguments->job.model.threads);
-  add_weights_option(*command, arguments->job.model.weights);
-  add_device_option(*command, arguments->job.model.device);
   auto& rhythm = arguments->job.parameters.rhythm;
   std::vector<CLI::Option*> rhythm_options;
   rhythm_options.push_back(
