@@ -46,8 +46,7 @@ TEST(SentenceEmbeddings, CentringSubtractsTheMeanOfTheSet) {
   // The set it came from is unchanged.
   EXPECT_EQ(raw.at("a", ""), (std::vector<float>{1.0f, 2.0f, 0.0f}));
 
-  // One sentence centres to zero (its cosine with itself is then NaN: neither side of a
-  // threshold).
+  // One sentence centres to zero (its cosine with itself is then NaN).
   const SentenceEmbeddings one("one", 2, {{"x", {0.5f, -2.0f}}});
   EXPECT_EQ(one.centred().at("x", ""), (std::vector<float>{0.0f, 0.0f}));
 }

@@ -33,7 +33,8 @@ class SentenceEmbeddings {
   /// decoder share one dominant direction (anisotropy, Ethayarajh 2019), which puts every pair of
   /// sentences above a fixed threshold such as 0.8; centring removes it (the "common mean vector"
   /// step of Mu & Viswanath 2018). A set of one sentence centres to a zero vector, whose cosine is
-  /// NaN (neither similar nor different). The source gains " centred on N sentences".
+  /// NaN, which compares false both ways (importance then counts the pair as similar and never as
+  /// a step match, as the original treats a NaN). The source gains " centred on N sentences".
   SentenceEmbeddings centred() const;
 
   std::int64_t dimension() const { return dimension_; }
