@@ -5,6 +5,41 @@
 
 namespace sentlens::cli {
 
+namespace {
+
+CLI::Option* add_tokenizer_option(CLI::App& command, std::filesystem::path& tokenizer) {
+  return command.add_option(
+      "--tokenizer", tokenizer,
+      "Tokenizer file (tokenizer.json, tokenizer.model, vocab.json) or folder, instead of the "
+      "checkpoint's (for a checkpoint folder without tokenizer files)");
+}
+
+CLI::Option* add_threads_option(CLI::App& command, int& threads) {
+  return command.add_option("--threads", threads, "Intra-op threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+}
+
+CLI::Option* add_weights_option(CLI::App& command, WeightsMode& weights) {
+  const std::map<std::string, WeightsMode> names = {{"auto", WeightsMode::kAuto},
+                                                    {"resident", WeightsMode::kResident},
+                                                    {"stream", WeightsMode::kStream}};
+  return command
+      .add_option("--weights", weights,
+                  "Where the weights live: resident (in memory, in the checkpoint's dtype), stream "
+                  "(read from disk layer by layer as the forward runs: for models larger than "
+                  "memory) or auto (resident when they fit)")
+      ->transform(CLI::CheckedTransformer(names))
+      ->default_str("auto");
+}
+
+CLI::Option* add_device_option(CLI::App& command, std::string& device) {
+  return command.add_option("--device", device, "Torch device (cpu, cuda, cuda:1)")
+      ->capture_default_str();
+}
+
+}  // namespace
+
 CLI::Option* add_model_option(CLI::App& command, std::string& model_dir, const std::string& help) {
   return command.add_option("--model", model_dir, help)->required();
 }
@@ -34,30 +69,6 @@ CLI::Option* add_block_size_option(CLI::App& command, std::int64_t& block_size) 
   return command.add_option("--block-size", block_size, "Query rows per attention block")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
-}
-
-CLI::Option* add_weights_option(CLI::App& command, WeightsMode& weights) {
-  const std::map<std::string, WeightsMode> names = {{"auto", WeightsMode::kAuto},
-                                                    {"resident", WeightsMode::kResident},
-                                                    {"stream", WeightsMode::kStream}};
-  return command
-      .add_option("--weights", weights,
-                  "Where the weights live: resident (in memory, in the checkpoint's dtype), stream "
-                  "(read from disk layer by layer as the forward runs: for models larger than "
-                  "memory) or auto (resident when they fit)")
-      ->transform(CLI::CheckedTransformer(names))
-      ->default_str("auto");
-}
-
-CLI::Option* add_threads_option(CLI::App& command, int& threads) {
-  return command.add_option("--threads", threads, "Intra-op threads (0 = all cores)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
-}
-
-CLI::Option* add_device_option(CLI::App& command, std::string& device) {
-  return command.add_option("--device", device, "Torch device (cpu, cuda, cuda:1)")
-      ->capture_default_str();
 }
 
 CLI::Option* add_no_bos_flag(CLI::App& command, bool& no_bos, const std::string& help) {
@@ -98,13 +109,6 @@ CLI::Option* add_json_flag(CLI::App& command, bool& json, const std::string& hel
 
 CLI::Option* add_profile_option(CLI::App& command, std::string& profile, const std::string& help) {
   return command.add_option("--profile", profile, help)->capture_default_str();
-}
-
-CLI::Option* add_tokenizer_option(CLI::App& command, std::filesystem::path& tokenizer) {
-  return command.add_option(
-      "--tokenizer", tokenizer,
-      "Tokenizer file (tokenizer.json, tokenizer.model, vocab.json) or folder, instead of the "
-      "checkpoint's (for a checkpoint folder without tokenizer files)");
 }
 
 CLI::Option* add_top_k_option(CLI::App& command, std::int64_t& top_k) {

@@ -19,11 +19,10 @@ namespace sentlens::cli {
 CLI::Option* add_model_option(CLI::App& command, std::string& model_dir,
                               const std::string& help = "Checkpoint folder");
 
-/// --tokenizer FILE|DIR: a tokenizer instead of the checkpoint's own.
-CLI::Option* add_tokenizer_option(CLI::App& command, std::filesystem::path& tokenizer);
-
 /// Every option that fills a ModelSource, written into `source`: --model (required unless
-/// `model_required` is false), --tokenizer, --threads, --weights and --device.
+/// `model_required` is false), --tokenizer (a tokenizer file or folder instead of the
+/// checkpoint's), --threads (0 = all cores), --weights (auto|resident|stream) and --device (a torch
+/// device string the job parses with sentlens::parse_device: InputError, exit 3, for a bad one).
 struct ModelSourceOptions {
   CLI::Option* model = nullptr;
   CLI::Option* tokenizer = nullptr;
@@ -45,16 +44,6 @@ TextOptions add_text_options(CLI::App& command, std::string& text, std::string& 
 
 /// --block-size N: query rows per attention block, 1 .. 2^30 (default shown).
 CLI::Option* add_block_size_option(CLI::App& command, std::int64_t& block_size);
-
-/// --threads N: intra-op threads, 0 = all cores, 0 .. 4096 (default shown).
-CLI::Option* add_threads_option(CLI::App& command, int& threads);
-
-/// --weights auto|resident|stream: where the model's weights live (sentlens::WeightsMode).
-CLI::Option* add_weights_option(CLI::App& command, WeightsMode& weights);
-
-/// --device D: torch device string (cpu, cuda, cuda:1; default shown). Parsed by the job with
-/// sentlens::parse_device (InputError, exit 3, for a bad one).
-CLI::Option* add_device_option(CLI::App& command, std::string& device);
 
 /// --no-bos: do not add the tokenizer's BOS token.
 CLI::Option* add_no_bos_flag(CLI::App& command, bool& no_bos,
