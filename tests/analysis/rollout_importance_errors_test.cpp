@@ -131,7 +131,7 @@ TEST(RolloutImportanceErrors, AFolderWithoutSolutionsIsAWarningAndTooFewFoldersA
   job.rollouts = third.root();
   job.embeddings = third.root() / "embeddings.json";
   job.forced = third.root() / "nowhere";
-  EXPECT_THROW(run_rollout_importance_job(job), IoError);
+  testing::expect_error<IoError>([&] { (void)(run_rollout_importance_job(job)); });
 }
 
 }  // namespace

@@ -86,15 +86,13 @@ TEST(ActHeadSearch, BadInputsNameTheProblem) {
   SENTLENS_REQUIRE_SHARED_FILE("models/stories260K/config.json");
   const Model model = Model::load(shared_dir() / "models/stories260K");
   ActSearchOptions options;
-  EXPECT_THROW(search_act_heads(model, {}, options), InputError);
-  EXPECT_THROW(search_act_heads(model, {{1}}, options), InputError);
+  testing::expect_error<InputError>([&] { (void)(search_act_heads(model, {}, options)); });
+  testing::expect_error<InputError>([&] { (void)(search_act_heads(model, {{1}}, options)); });
   options.layers = {5};
-  try {
-    search_act_heads(model, {{1, 2, 3}}, options);
-    FAIL() << "no error";
-  } catch (const InputError& error) {
-    EXPECT_EQ(std::string(error.what()), "search layer 5 is outside the model (0 .. 4)");
-  }
+  EXPECT_EQ(testing::error_of<InputError>([&] {
+              search_act_heads(model, {{1, 2, 3}}, options);
+            }),
+            "search layer 5 is outside the model (0 .. 4)");
 }
 
 }  // namespace

@@ -96,21 +96,15 @@ TEST(SentencePooling, StreamingEqualsFullMatrixOnGoldenAttention) {
 
 TEST(SentencePooling, RejectsIncompleteOrCachedForwards) {
   SentencePoolingObserver observer({{0, 2}, {2, 4}}, Profile::kClean);
-  try {
-    observer.begin_forward(ForwardShape{1, 1, 1, 3, 4});
-    FAIL();
-  } catch (const InputError& error) {
-    EXPECT_STREQ(error.what(),
-                 "sentence pooling needs every query row: the forward continues a KV cache of 3 "
-                 "positions");
-  }
-  try {
-    observer.begin_forward(ForwardShape{1, 1, 1, 0, 3});
-    FAIL();
-  } catch (const InputError& error) {
-    EXPECT_STREQ(error.what(),
-                 "sentence token ranges: sentence 1 has tokens [2, 4) out of range for 3 tokens");
-  }
+  EXPECT_EQ(testing::error_of<InputError>([&] {
+              observer.begin_forward(ForwardShape{1, 1, 1, 3, 4});
+            }),
+            "sentence pooling needs every query row: the forward continues a KV cache of 3 "
+            "positions");
+  EXPECT_EQ(testing::error_of<InputError>([&] {
+              observer.begin_forward(ForwardShape{1, 1, 1, 0, 3});
+            }),
+            "sentence token ranges: sentence 1 has tokens [2, 4) out of range for 3 tokens");
   observer.begin_forward(ForwardShape{1, 1, 1, 0, 4});
   // Blocks that do not fit what they claim, or the forward, are refused before any is read.
   EXPECT_EQ(testing::error_of<InputError>([&] {
@@ -123,12 +117,8 @@ TEST(SentencePooling, RejectsIncompleteOrCachedForwards) {
             "sentence pooling: the block of sequence 0, layer 0 (1 heads, rows 3..5, 5 keys) does "
             "not fit the forward (1 sequence, 1 layers, 1 heads, 4 positions)");
   observer.observe(AttentionBlock{0, 0, 0, 2, 2, 1}, torch::full({1, 2, 2}, 0.5f));
-  try {
-    observer.end_forward();
-    FAIL();
-  } catch (const InputError& error) {
-    EXPECT_STREQ(error.what(), "sentence pooling saw 2 query rows of layer 0, expected 4");
-  }
+  EXPECT_EQ(testing::error_of<InputError>([&] { observer.end_forward(); }),
+            "sentence pooling saw 2 query rows of layer 0, expected 4");
 }
 
 // Through the real forward pass: the streaming observer against the full maps an

@@ -1,6 +1,7 @@
 // Token Prepending sentence embeddings on the bundled demo model: the template's preprocessing,
 // the residual hook's effect, determinism and bad layer settings.
 #include "sentlens/capture/token_prepending.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -80,10 +81,12 @@ TEST(TokenPrepending, ThePrependingLayersChangeTheEmbedding) {
 TEST(TokenPrepending, LayersOutsideTheModelAreRefused) {
   TokenPrependingOptions options;
   options.output_layer = 9;
-  EXPECT_THROW(TokenPrependingEmbedder(demo().model, *demo().tokenizer, options), InputError);
+  testing::expect_error<InputError>(
+      [&] { (void)(TokenPrependingEmbedder(demo().model, *demo().tokenizer, options)); });
   options = {};
   options.prepend_until_layer = 7;
-  EXPECT_THROW(TokenPrependingEmbedder(demo().model, *demo().tokenizer, options), InputError);
+  testing::expect_error<InputError>(
+      [&] { (void)(TokenPrependingEmbedder(demo().model, *demo().tokenizer, options)); });
 }
 
 }  // namespace

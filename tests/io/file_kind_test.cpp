@@ -71,14 +71,10 @@ TEST(FileKind, SafetensorsFilesByWhatWroteThem) {
 TEST(FileKind, SafetensorsErrorsSayWhatTheFileIs) {
   TempDir dir;
   write_text_file(dir / "cot.txt", "Okay, so the answer is 42. Let me check that again.");
-  try {
-    SafetensorsFile::open(dir / "cot.txt");
-    FAIL() << "no error";
-  } catch (const FormatError& error) {
-    const std::string message = error.what();
-    EXPECT_NE(message.find("not a safetensors file; it is a text file"), std::string::npos)
-        << message;
-  }
+  const std::string message =
+      testing::error_of<FormatError>([&] { SafetensorsFile::open(dir / "cot.txt"); });
+  EXPECT_NE(message.find("not a safetensors file; it is a text file"), std::string::npos)
+      << message;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // The safetensors reader's validation, the atomic writer, dtype conversion and sharded stores.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -182,13 +183,8 @@ TEST(SafetensorsReader, UnknownTensorNameIsAnError) {
   writer.add_f32("present", {1}, {1.0f});
   writer.write(dir / "one.safetensors");
   auto file = SafetensorsFile::open(dir / "one.safetensors");
-  try {
-    file->info("absent");
-    FAIL() << "no error";
-  } catch (const FormatError& error) {
-    EXPECT_EQ(std::string(error.what()),
-              (dir / "one.safetensors").string() + ": no tensor named \"absent\"");
-  }
+  EXPECT_EQ(testing::error_of<FormatError>([&] { file->info("absent"); }),
+            (dir / "one.safetensors").string() + ": no tensor named \"absent\"");
 }
 
 TEST(SafetensorsWriter, RoundTripsTensorsAndMetadata) {
@@ -212,23 +208,24 @@ TEST(SafetensorsWriter, RoundTripsTensorsAndMetadata) {
   EXPECT_EQ(scores[0], 0.5);
   EXPECT_TRUE(std::isnan(scores[1]));
   EXPECT_EQ(file->info("empty").numel(), 0);
-  EXPECT_THROW(file->read_i64("weights"), FormatError);
-  EXPECT_THROW(file->read_f32("ids"), FormatError);
+  testing::expect_error<FormatError>([&] { (void)(file->read_i64("weights")); });
+  testing::expect_error<FormatError>([&] { (void)(file->read_f32("ids")); });
 }
 
 TEST(SafetensorsWriter, FailedWriteLeavesTargetUntouched) {
   TempDir dir;
   SafetensorsWriter writer;
   writer.add_f32("x", {1}, {1.0f});
-  EXPECT_THROW(writer.write(dir / "missing-folder" / "out.safetensors"), IoError);
+  testing::expect_error<IoError>(
+      [&] { (void)(writer.write(dir / "missing-folder" / "out.safetensors")); });
   EXPECT_FALSE(std::filesystem::exists(dir / "missing-folder"));
 }
 
 TEST(SafetensorsWriter, RejectsDuplicateNamesAndWrongCounts) {
   SafetensorsWriter writer;
   writer.add_f32("x", {1}, {1.0f});
-  EXPECT_THROW(writer.add_f32("x", {1}, {2.0f}), InputError);
-  EXPECT_THROW(writer.add_f32("y", {2}, {1.0f}), InputError);
+  testing::expect_error<InputError>([&] { (void)(writer.add_f32("x", {1}, {2.0f})); });
+  testing::expect_error<InputError>([&] { (void)(writer.add_f32("y", {2}, {1.0f})); });
 }
 
 TEST(HalfPrecision, ConvertsExactlyIncludingSpecialValues) {
@@ -271,23 +268,16 @@ TEST(TensorStore, OpensShardsThroughTheIndex) {
   auto store = TensorStore::open_directory(dir.path());
   EXPECT_EQ(store.files().size(), 2u);
   EXPECT_EQ(store.file_of("b").read_f32("b"), std::vector<float>{2.0f});
-  EXPECT_THROW(store.file_of("c"), FormatError);
+  testing::expect_error<FormatError>([&] { (void)(store.file_of("c")); });
 }
 
 TEST(TensorStore, IndexNamingMissingShardIsAnError) {
   TempDir dir;
   write_text_file(dir / "model.safetensors.index.json",
                   R"({"weight_map": {"a": "model-00001-of-00002.safetensors"}})");
-  try {
-    TensorStore::open_directory(dir.path());
-    FAIL();
-  } catch (const IoError& error) {
-    EXPECT_NE(
-        std::string(error.what())
-            .find("shard \"model-00001-of-00002.safetensors\" (holding \"a\") does not exist"),
-        std::string::npos)
-        << error.what();
-  }
+  EXPECT_THAT(testing::error_of<IoError>([&] { TensorStore::open_directory(dir.path()); }),
+              ::testing::HasSubstr(
+                  "shard \"model-00001-of-00002.safetensors\" (holding \"a\") does not exist"));
 }
 
 TEST(TensorStore, IndexPlacingTensorInWrongShardOrEscapingTheFolderIsAnError) {
@@ -298,23 +288,17 @@ TEST(TensorStore, IndexPlacingTensorInWrongShardOrEscapingTheFolderIsAnError) {
   write_text_file(dir / "model.safetensors.index.json",
                   R"({"weight_map": {"b": "part.safetensors"}})");
   const auto message = [&] {
-    try {
-      TensorStore::open_directory(dir.path());
-    } catch (const FormatError& error) {
-      return std::string(error.what());
-    }
-    return std::string("no FormatError");
+    return testing::error_of<FormatError>([&] { TensorStore::open_directory(dir.path()); });
   };
-  EXPECT_NE(message().find("model.safetensors.index.json: index places \"b\" in "
-                           "\"part.safetensors\", but that shard has no such tensor"),
-            std::string::npos)
-      << message();
+  EXPECT_THAT(message(), ::testing::HasSubstr("model.safetensors.index.json: index places \"b\" in "
+                                              "\"part.safetensors\", but that shard has no such "
+                                              "tensor"));
   write_text_file(dir / "model.safetensors.index.json",
                   R"({"weight_map": {"a": "../part.safetensors"}})");
-  EXPECT_NE(message().find("model.safetensors.index.json: weight_map entry \"a\" names "
-                           "\"../part.safetensors\", expected a file name in the same folder"),
-            std::string::npos)
-      << message();
+  EXPECT_THAT(message(),
+              ::testing::HasSubstr("model.safetensors.index.json: weight_map entry \"a\" "
+                                   "names \"../part.safetensors\", expected a file "
+                                   "name in the same folder"));
 }
 
 TEST(TensorStore, IndexOverTheJsonLimitIsALimitError) {
@@ -322,27 +306,16 @@ TEST(TensorStore, IndexOverTheJsonLimitIsALimitError) {
   const auto index = dir / "model.safetensors.index.json";
   write_text_file(index, "{}");
   std::filesystem::resize_file(index, kMaxJsonFileBytes + 1);  // sparse
-  try {
-    TensorStore::open_directory(dir.path());
-    FAIL() << "no error";
-  } catch (const LimitError& error) {
-    EXPECT_NE(std::string(error.what())
-                  .find("file is 268435457 bytes, more than the 268435456 bytes allowed"),
-              std::string::npos)
-        << error.what();
-  }
+  EXPECT_THAT(testing::error_of<LimitError>([&] { TensorStore::open_directory(dir.path()); }),
+              ::testing::HasSubstr("file is 268435457 bytes, more than the 268435456 bytes "
+                                   "allowed"));
 }
 
 TEST(TensorStore, FolderWithoutWeightsIsAnError) {
   TempDir dir;
-  try {
-    TensorStore::open_directory(dir.path());
-    FAIL() << "no error";
-  } catch (const IoError& error) {
-    EXPECT_EQ(std::string(error.what()),
-              dir.path().string() +
-                  ": no model.safetensors or model.safetensors.index.json in the folder");
-  }
+  EXPECT_EQ(
+      testing::error_of<IoError>([&] { TensorStore::open_directory(dir.path()); }),
+      dir.path().string() + ": no model.safetensors or model.safetensors.index.json in the folder");
 }
 
 }  // namespace

@@ -3,17 +3,13 @@
 
 #include "sentlens/error.h"
 #include "sentlens/model/device.h"
+#include "test_support.h"
 
 namespace sentlens {
 namespace {
 
 std::string message_of(const std::string& name) {
-  try {
-    parse_device(name, "--device");
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "";
+  return testing::error_of<InputError>([&] { parse_device(name, "--device"); });
 }
 
 TEST(ParseDevice, CpuIsAccepted) {

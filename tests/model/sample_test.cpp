@@ -1,6 +1,7 @@
 // Sampling generation on the bundled demo model: greedy equals generate_greedy, seeded samples
 // repeat, batches equal one-at-a-time runs, and the prompt runs once (counted by an observer).
 #include "sentlens/model/sample.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -118,10 +119,12 @@ TEST(Sampling, TopKOneAndTinyTopPAreGreedy) {
     EXPECT_NEAR(counts[t] / 20000.0, std::exp(logits[t]) / total, 0.015) << t;
   }
   options.top_p = 0.0;
-  EXPECT_THROW(sample_token(logits.data(), 4, options, stream), InputError);
+  testing::expect_error<InputError>(
+      [&] { (void)(sample_token(logits.data(), 4, options, stream)); });
   options.top_p = 1.0;
   options.temperature = -1;
-  EXPECT_THROW(sample_token(logits.data(), 4, options, stream), InputError);
+  testing::expect_error<InputError>(
+      [&] { (void)(sample_token(logits.data(), 4, options, stream)); });
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // The report's data assembly, its HTML file and the thought-anchors export, on synthetic traces.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -202,14 +203,8 @@ TEST(ReportData, GivenReceiverHeads) {
   const float* b = trace.sentence_attention.data() + 11 * S * S;
   EXPECT_NEAR(data.receiver_mean.values[5 * S + 2], (a[5 * S + 2] + b[5 * S + 2]) / 2, 1e-6);
   options.analysis.receiver_heads = {{3, 0}};
-  try {
-    build_report_data(trace, options, "t");
-    FAIL() << "no error";
-  } catch (const InputError& error) {
-    EXPECT_NE(std::string(error.what()).find("receiver head 3:0 (heads.json) is outside the trace"),
-              std::string::npos)
-        << error.what();
-  }
+  EXPECT_THAT(testing::error_of<InputError>([&] { build_report_data(trace, options, "t"); }),
+              ::testing::HasSubstr("receiver head 3:0 (heads.json) is outside the trace"));
 }
 
 TEST(TraceAnalysis, GivenHeadsReplaceTheWarningsAboutTheTopK) {
@@ -240,10 +235,10 @@ TEST(ReportData, RejectsBadOptions) {
   const Trace trace = synthetic_trace({});
   ReportOptions options;
   options.analysis.receivers.top_k = -1;
-  EXPECT_THROW(build_report_data(trace, options, "t"), InputError);
+  testing::expect_error<InputError>([&] { (void)(build_report_data(trace, options, "t")); });
   options = {};
   options.max_token_points = 1;
-  EXPECT_THROW(build_report_data(trace, options, "t"), InputError);
+  testing::expect_error<InputError>([&] { (void)(build_report_data(trace, options, "t")); });
 }
 
 TEST(HtmlReport, SelfContainedFileWithEscapedData) {
@@ -289,12 +284,9 @@ TEST(HtmlReport, InvalidUtf8InTheTextIsReplaced) {
 TEST(HtmlReport, WriteErrorNamesTheFile) {
   const ReportData data = build_report_data(synthetic_trace({}), {}, "t");
   TempDir dir;
-  try {
-    write_html_report(data, dir / "missing" / "r.html");
-    FAIL() << "no error";
-  } catch (const IoError& error) {
-    EXPECT_NE(std::string(error.what()).find("missing/r.html"), std::string::npos) << error.what();
-  }
+  EXPECT_THAT(
+      testing::error_of<IoError>([&] { write_html_report(data, dir / "missing" / "r.html"); }),
+      ::testing::HasSubstr("missing/r.html"));
 }
 
 TEST(ThoughtAnchorsExport, WritesTheThreeFiles) {
@@ -339,7 +331,8 @@ TEST(ThoughtAnchorsExport, WithoutSuppressionAndIntoAFile) {
   EXPECT_FALSE(result.suppression);
   EXPECT_FALSE(std::filesystem::exists(dir / "step_importance_supp.json"));
   ::sentlens::testing::write_text_file(dir / "file", "x");
-  EXPECT_THROW(export_thought_anchors(trace, {}, "t", dir / "file"), IoError);
+  testing::expect_error<IoError>(
+      [&] { (void)(export_thought_anchors(trace, {}, "t", dir / "file")); });
 }
 
 }  // namespace

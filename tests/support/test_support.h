@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -60,6 +61,12 @@ std::string error_of(Action&& action) {
   }
   ADD_FAILURE() << "expected " << type_name(typeid(E)) << ", but nothing was thrown";
   return {};
+}
+
+/// Checks that `action` throws exactly an E, where the test needs no more than the type.
+template <typename E, typename Action>
+void expect_error(Action&& action) {
+  (void)error_of<E>(std::forward<Action>(action));
 }
 
 }  // namespace sentlens::testing

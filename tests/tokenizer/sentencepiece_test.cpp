@@ -1,4 +1,5 @@
 // The sentencepiece backend on stories260K's tokenizer.model: ids, spans, BOS, decoding, errors.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "sentlens/error.h"
@@ -94,45 +95,28 @@ TEST_F(SentencePieceTest, DecodesBackToText) {
 }
 
 TEST_F(SentencePieceTest, RejectsInvalidUtf8AndOutOfRangeIds) {
-  try {
-    tokenizer_->encode("ok \xFF bad");
-    FAIL();
-  } catch (const InputError& error) {
-    EXPECT_STREQ(error.what(), "text is not valid UTF-8 (invalid byte at offset 3)");
-  }
-  try {
-    tokenizer_->decode({1, 600});
-    FAIL();
-  } catch (const InputError& error) {
-    EXPECT_NE(std::string(error.what()).find("token id 600 is outside the vocabulary of 512"),
-              std::string::npos);
-  }
+  EXPECT_EQ(testing::error_of<InputError>([&] { tokenizer_->encode("ok \xFF bad"); }),
+            "text is not valid UTF-8 (invalid byte at offset 3)");
+  EXPECT_THAT(testing::error_of<InputError>([&] {
+                tokenizer_->decode({1, 600});
+              }),
+              ::testing::HasSubstr("token id 600 is outside the vocabulary of 512"));
 }
 
 TEST_F(SentencePieceTest, TextOverTheEncodeLimitIsRefusedBeforeReadingIt) {
   testing::UntouchableText text(kMaxEncodeBytes + 1);  // reading any byte of it would crash
   ASSERT_TRUE(text.ok());
-  try {
-    tokenizer_->encode(text.view());
-    FAIL();
-  } catch (const LimitError& error) {
-    EXPECT_STREQ(error.what(),
-                 "text of 268435457 bytes is too long to tokenize at once (at most "
-                 "268435456 bytes)");
-  }
+  EXPECT_EQ(testing::error_of<LimitError>([&] { tokenizer_->encode(text.view()); }),
+            "text of 268435457 bytes is too long to tokenize at once (at most "
+            "268435456 bytes)");
 }
 
 TEST(SentencePieceLoading, NotAModelFileIsAFormatError) {
   testing::TempDir dir;
   testing::write_text_file(dir / "tokenizer.model", "this is not a protobuf");
-  try {
-    load_sentencepiece_tokenizer(dir / "tokenizer.model");
-    FAIL();
-  } catch (const FormatError& error) {
-    EXPECT_NE(std::string(error.what()).find("tokenizer.model: not a sentencepiece model"),
-              std::string::npos)
-        << error.what();
-  }
+  EXPECT_THAT(testing::error_of<FormatError>(
+                  [&] { load_sentencepiece_tokenizer(dir / "tokenizer.model"); }),
+              ::testing::HasSubstr("tokenizer.model: not a sentencepiece model"));
 }
 
 }  // namespace

@@ -34,25 +34,17 @@ std::string load_error(const json& config) {
 TEST(TokenizerJsonErrors, MalformedJsonNamesTheFile) {
   TempDir dir;
   write_text_file(dir / "tokenizer.json", "{\"model\": {\"type\": \"BPE\",");
-  try {
-    load_tokenizer_json(dir / "tokenizer.json");
-    FAIL() << "no error";
-  } catch (const FormatError& error) {
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("tokenizer.json: not valid JSON"));
-  }
+  EXPECT_THAT(testing::error_of<FormatError>([&] { load_tokenizer_json(dir / "tokenizer.json"); }),
+              ::testing::HasSubstr("tokenizer.json: not valid JSON"));
 }
 
 TEST(TokenizerJsonErrors, FileOverTheJsonLimitIsRefusedBeforeReading) {
   TempDir dir;
   write_text_file(dir / "tokenizer.json", "{}");
   std::filesystem::resize_file(dir / "tokenizer.json", (256ull << 20) + 1);  // sparse
-  try {
-    load_tokenizer_json(dir / "tokenizer.json");
-    FAIL() << "no error";
-  } catch (const LimitError& error) {
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("tokenizer.json: file is 268435457 bytes, more "
-                                                   "than the 268435456 bytes allowed"));
-  }
+  EXPECT_THAT(testing::error_of<LimitError>([&] { load_tokenizer_json(dir / "tokenizer.json"); }),
+              ::testing::HasSubstr("tokenizer.json: file is 268435457 bytes, more "
+                                   "than the 268435456 bytes allowed"));
 }
 
 TEST(TokenizerJsonErrors, UnknownComponentTypesNameTheTypeAndTheSupportedOnes) {
@@ -131,22 +123,14 @@ TEST(TokenizerJsonErrors, InvalidUtf8TextAndOutOfRangeIds) {
   TempDir dir;
   write_text_file(dir / "tokenizer.json", minimal().dump());
   const auto tokenizer = load_tokenizer_json(dir / "tokenizer.json");
-  try {
-    tokenizer->encode("ab\xC3(");
-    FAIL() << "no error";
-  } catch (const InputError& error) {
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("not valid UTF-8 (invalid byte 0xC3 at byte "
-                                                   "offset 2)"));
-  }
-  try {
-    tokenizer->decode({0, 99});
-    FAIL() << "no error";
-  } catch (const InputError& error) {
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("token id 99 is outside the vocabulary of"));
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("tokenizer.json (3 ids)"));
-  }
-  EXPECT_THROW(tokenizer->decode({-1}), InputError);
-  EXPECT_THROW(tokenizer->id_to_piece(3), InputError);
+  EXPECT_THAT(testing::error_of<InputError>([&] { tokenizer->encode("ab\xC3("); }),
+              ::testing::HasSubstr("not valid UTF-8 (invalid byte 0xC3 at byte "
+                                   "offset 2)"));
+  const std::string message = testing::error_of<InputError>([&] { tokenizer->decode({0, 99}); });
+  EXPECT_THAT(message, ::testing::HasSubstr("token id 99 is outside the vocabulary of"));
+  EXPECT_THAT(message, ::testing::HasSubstr("tokenizer.json (3 ids)"));
+  testing::expect_error<InputError>([&] { (void)(tokenizer->decode({-1})); });
+  testing::expect_error<InputError>([&] { (void)(tokenizer->id_to_piece(3)); });
 }
 
 TEST(TokenizerJsonErrors, TextOverTheEncodeLimitIsRefusedBeforeReadingIt) {
@@ -155,14 +139,9 @@ TEST(TokenizerJsonErrors, TextOverTheEncodeLimitIsRefusedBeforeReadingIt) {
   const auto tokenizer = load_tokenizer_json(dir / "tokenizer.json");
   UntouchableText text(kMaxEncodeBytes + 1);  // reading any byte of it would crash the test
   ASSERT_TRUE(text.ok());
-  try {
-    tokenizer->encode(text.view());
-    FAIL() << "no error";
-  } catch (const LimitError& error) {
-    EXPECT_STREQ(error.what(),
-                 "text of 268435457 bytes is too long to tokenize at once (at most "
-                 "268435456 bytes)");
-  }
+  EXPECT_EQ(testing::error_of<LimitError>([&] { tokenizer->encode(text.view()); }),
+            "text of 268435457 bytes is too long to tokenize at once (at most "
+            "268435456 bytes)");
   EXPECT_EQ(tokenizer->encode("ab").size(), 1u);
 }
 
@@ -170,13 +149,9 @@ TEST(TokenizerJsonErrors, TokenizerConfigWithWrongTypes) {
   TempDir dir;
   write_text_file(dir / "tokenizer.json", minimal().dump());
   write_text_file(dir / "tokenizer_config.json", "{\"add_bos_token\": \"yes\"}");
-  try {
-    load_tokenizer_json(dir / "tokenizer.json");
-    FAIL() << "no error";
-  } catch (const FormatError& error) {
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("tokenizer_config.json: 'add_bos_token' must be "
-                                                   "true or false"));
-  }
+  EXPECT_THAT(testing::error_of<FormatError>([&] { load_tokenizer_json(dir / "tokenizer.json"); }),
+              ::testing::HasSubstr("tokenizer_config.json: 'add_bos_token' must be "
+                                   "true or false"));
 }
 
 TEST(Gpt2VocabMerges, LoadsAndReportsBadLines) {
@@ -188,31 +163,21 @@ TEST(Gpt2VocabMerges, LoadsAndReportsBadLines) {
   EXPECT_EQ(tokenizer->encode("ab<|endoftext|>ab").ids(), (std::vector<std::int64_t>{2, 3, 2}));
   EXPECT_EQ(tokenizer->decode({2, 3, 0}), "ab<|endoftext|>a");
   write_text_file(dir / "merges.txt", "#version: 0.2\na b\nab\n");
-  try {
-    load_gpt2_vocab_merges(dir / "vocab.json", dir / "merges.txt");
-    FAIL() << "no error";
-  } catch (const FormatError& error) {
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("merges.txt: line 3: expected two tokens "
-                                                   "separated by one space, found 'ab'"));
-  }
+  EXPECT_THAT(testing::error_of<FormatError>(
+                  [&] { load_gpt2_vocab_merges(dir / "vocab.json", dir / "merges.txt"); }),
+              ::testing::HasSubstr("merges.txt: line 3: expected two tokens "
+                                   "separated by one space, found 'ab'"));
   write_text_file(dir / "merges.txt", "a c\n");
-  try {
-    load_gpt2_vocab_merges(dir / "vocab.json", dir / "merges.txt");
-    FAIL() << "no error";
-  } catch (const FormatError& error) {
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("names 'c', which is not in the vocabulary"));
-  }
+  EXPECT_THAT(testing::error_of<FormatError>(
+                  [&] { load_gpt2_vocab_merges(dir / "vocab.json", dir / "merges.txt"); }),
+              ::testing::HasSubstr("names 'c', which is not in the vocabulary"));
 }
 
 TEST(LoadTokenizer, PrefersTokenizerJsonAndExplainsAnEmptyFolder) {
   TempDir dir;
-  try {
-    load_tokenizer(dir.path());
-    FAIL() << "no error";
-  } catch (const IoError& error) {
-    EXPECT_THAT(error.what(), ::testing::HasSubstr("no tokenizer found (expected tokenizer.json, "
-                                                   "tokenizer.model or vocab.json + merges.txt)"));
-  }
+  EXPECT_THAT(testing::error_of<IoError>([&] { load_tokenizer(dir.path()); }),
+              ::testing::HasSubstr("no tokenizer found (expected tokenizer.json, "
+                                   "tokenizer.model or vocab.json + merges.txt)"));
   write_text_file(dir / "vocab.json", R"({"a": 0})");
   write_text_file(dir / "merges.txt", "");
   write_text_file(dir / "tokenizer.json", minimal().dump());
