@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     // Baseline and suppressed logits [T, V].
     const auto ids = torch::tensor(aligned.encoding.ids());
     const auto baseline = model.forward(ids).logits;
-    sentlens::SuppressionEditor editor({{sentences[source]}}, sentlens::SuppressionProfile::kClean);
+    sentlens::SuppressionEditor editor({{sentences[source]}}, sentlens::Profile::kClean);
     sentlens::ForwardOptions suppressed_options;
     suppressed_options.editors = {&editor};
     const auto suppressed = model.forward(ids, suppressed_options).logits;

@@ -46,6 +46,7 @@
 #include "sentlens/trace/trace_analysis.h"
 #include "sentlens/util/memory.h"
 #include "sentlens/util/parse_lists.h"
+#include "sentlens/util/profile.h"
 #include "sentlens/util/version.h"
 #include "sentlens/workflow/analyze.h"
 #include "sentlens/workflow/analyze_batch.h"

@@ -76,12 +76,7 @@ Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std:
   options.compute_logits = parameters.token_rhythm && parameters.token_entropy;
   options.observers = {&pooling};
   if (parameters.token_rhythm) {
-    TokenRhythmOptions rhythm = parameters.rhythm;
-    if (rhythm.response_start < 0) {
-      // The prompt is what precedes the first sentence (the splitter's think region).
-      rhythm.response_start = aligned.sentence_tokens.front().start;
-    }
-    rhythm_observer.emplace(rhythm);
+    rhythm_observer.emplace(parameters.rhythm_options(aligned.sentence_tokens.front().start));
     options.observers.push_back(&*rhythm_observer);
   }
   options.observers.insert(options.observers.end(), extra_observers.begin(), extra_observers.end());
@@ -109,7 +104,7 @@ Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std:
   trace.sentence_attention = matrices.values;
   if (rhythm_observer) {
     trace.rhythm = rhythm_observer->result();
-    trace.parameters.rhythm = trace.rhythm.options;  // the resolved response start
+    trace.parameters.response_token = trace.rhythm.options.response_start;  // resolved
     if (parameters.token_entropy)
       trace.rhythm.token_entropy = token_entropy_from_logits(result.logits);
   }

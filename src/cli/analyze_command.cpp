@@ -134,7 +134,7 @@ nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments&
   }
   if (!trace.suppression_kl.empty()) {
     const std::int64_t s_count = trace.num_sentences();
-    json["suppression"] = {{"profile", trace.suppression_profile},
+    json["suppression"] = {{"profile", profile_name(trace.suppression_profile.value())},
                            {"temperature", trace.suppression_temperature},
                            {"kl_matrix", nlohmann::ordered_json::array()}};
     for (std::int64_t i = 0; i < s_count; ++i) {
@@ -225,7 +225,7 @@ void print_table(const AnalyzeResult& result, const Arguments& arguments) {
   }
   if (!trace.suppression_kl.empty()) {
     fmt::print("\nSuppression ({} profile): strongest dependency of the last sentences\n",
-               trace.suppression_profile);
+               profile_name(trace.suppression_profile.value()));
     const std::int64_t s_count = trace.num_sentences();
     for (std::int64_t target = std::max<std::int64_t>(1, s_count - 3); target < s_count; ++target) {
       const auto [source, value] = strongest_dependency(trace, target);
@@ -341,10 +341,7 @@ void register_analyze_command(CLI::App& app) {
     job.parameters.profile = parse_profile(arguments->profile);
     job.parameters.think_region = !arguments->whole_text;
     job.parameters.add_bos = !arguments->no_bos;
-    job.suppression.profile =
-        parse_profile(arguments->suppress_profile, "--suppress-profile") == Profile::kReference
-            ? SuppressionProfile::kReference
-            : SuppressionProfile::kClean;
+    job.suppression.profile = parse_profile(arguments->suppress_profile, "--suppress-profile");
     if (!arguments->receiver_heads.empty()) {  // a bad file fails before the model loads
       job.analysis.receiver_heads = read_receiver_heads_file(arguments->receiver_heads);
       job.analysis.receiver_heads_source = arguments->receiver_heads;

@@ -105,8 +105,7 @@ void register_suppress_command(CLI::App& app) {
 
   command->callback([arguments] {
     SuppressionJob job = arguments->job;
-    job.options.profile = arguments->profile == "reference" ? SuppressionProfile::kReference
-                                                            : SuppressionProfile::kClean;
+    job.options.profile = parse_profile(arguments->profile);
     if (!arguments->trace.empty()) {
       job.trace = arguments->trace;
     } else if (!arguments->ids.empty()) {

@@ -21,6 +21,7 @@ void register_trace_command(CLI::App& app) {
     AnalyzeJob job;
     std::string text, text_file, json_trace, profile = "clean", out;
     PromptOptions prompt;
+    std::int64_t response_token = -1;  // -1: unset (TraceParameters::response_token)
     BatchArguments batch;
     bool no_bos = false, whole_text = false, json = false, no_rhythm = false, entropy = false,
          quiet = false;
@@ -42,25 +43,26 @@ void register_trace_command(CLI::App& app) {
   add_no_bos_flag(*command, arguments->no_bos);
   add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
   add_block_size_option(*command, arguments->job.parameters.block_size);
-  auto& rhythm = arguments->job.parameters.rhythm;
+  auto& parameters = arguments->job.parameters;
   std::vector<CLI::Option*> rhythm_options;
   rhythm_options.push_back(
       command
-          ->add_option("--response-token", rhythm.response_start,
+          ->add_option("--response-token", arguments->response_token,
                        "First response token (prompt length) for the token rhythm; -1 = the first "
                        "sentence's first token, as `analyze` (the prompt is never response)")
           ->capture_default_str()
           ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40)));
-  rhythm_options.push_back(command->add_option("--window", rhythm.window, "WAAD window W (tokens)")
-                               ->capture_default_str()
-                               ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40)));
   rhythm_options.push_back(
-      command->add_option("--horizon-lo", rhythm.horizon_lo, "FAI horizon start H_lo (tokens)")
+      command->add_option("--window", parameters.window, "WAAD window W (tokens)")
+          ->capture_default_str()
+          ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40)));
+  rhythm_options.push_back(
+      command->add_option("--horizon-lo", parameters.horizon_lo, "FAI horizon start H_lo (tokens)")
           ->capture_default_str()
           ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40)));
   rhythm_options.push_back(
       command
-          ->add_option("--horizon-hi", rhythm.horizon_hi,
+          ->add_option("--horizon-hi", parameters.horizon_hi,
                        "FAI horizon end H_hi (tokens); -1 = to the end of the text")
           ->capture_default_str()
           ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 40)));
@@ -89,6 +91,7 @@ void register_trace_command(CLI::App& app) {
     job.parameters.add_bos = !arguments->no_bos;
     job.parameters.token_rhythm = !arguments->no_rhythm;
     job.parameters.token_entropy = arguments->entropy;
+    if (arguments->response_token >= 0) job.parameters.response_token = arguments->response_token;
     job.prompt_chars = arguments->prompt.chars();
     job.response_marker = arguments->prompt.marker();
     job.analyses = false;  // capture only; `analyze` (or report, tokens, ...) analyses the file

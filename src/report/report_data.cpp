@@ -315,7 +315,7 @@ ReportData build_report_data(const Trace& trace, const TraceAnalysis& analysis,
 
   if (!trace.suppression_kl.empty()) {
     data.suppression.values.assign(trace.suppression_kl.begin(), trace.suppression_kl.end());
-    data.suppression_profile = trace.suppression_profile;
+    data.suppression_profile = profile_name(trace.suppression_profile.value());
   } else {
     data.notes.push_back(
         "suppression matrix: not in the trace (add it with `sentlens suppress --trace`)");

@@ -159,7 +159,7 @@ ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const AnalysisOp
   if (trace.suppression_kl.empty()) {
     summary["suppression"] = nullptr;
   } else {
-    summary["suppression"] = {{"profile", trace.suppression_profile},
+    summary["suppression"] = {{"profile", profile_name(trace.suppression_profile.value())},
                               {"temperature", trace.suppression_temperature},
                               {"file", "step_importance_supp.json"}};
   }

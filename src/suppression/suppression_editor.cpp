@@ -14,7 +14,7 @@ bool HeadSelection::includes_layer(std::int64_t layer) const {
 }
 
 SuppressionEditor::SuppressionEditor(std::vector<std::vector<TokenRange>> ranges_per_sequence,
-                                     SuppressionProfile profile, HeadSelection heads)
+                                     Profile profile, HeadSelection heads)
     : ranges_(std::move(ranges_per_sequence)), profile_(profile), heads_(std::move(heads)) {}
 
 void SuppressionEditor::edit_scores(const AttentionBlock& block, torch::Tensor& scores) {
@@ -42,7 +42,7 @@ void SuppressionEditor::edit_scores(const AttentionBlock& block, torch::Tensor& 
     mask = mask.logical_and(selected.view({block.num_heads, 1, 1}));
   }
   const auto visible = torch::isfinite(scores);
-  if (profile_ == SuppressionProfile::kReference) {
+  if (profile_ == Profile::kReference) {
     // The original sets the columns to finfo(float32).min and then adds Hugging Face's additive
     // causal mask (0 or min): suppressed future keys overflow to -inf, suppressed visible keys
     // hold min, and other future keys hold score + min = min. A row with some unsuppressed

@@ -59,8 +59,7 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
     writer.set_metadata("producer", "sentlens suppress");
     writer.set_metadata("model", job.model.dir.string());
     writer.set_metadata("config_fingerprint", model.config().fingerprint());
-    writer.set_metadata("profile",
-                        job.options.profile == SuppressionProfile::kClean ? "clean" : "reference");
+    writer.set_metadata("profile", profile_name(job.options.profile));
     writer.set_metadata("temperature", fmt::format("{}", job.options.temperature));
     // Where the boundaries came from: a text split with this profile, a trace, or given ids.
     writer.set_metadata("sentences",
@@ -81,8 +80,7 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
   }
   if (trace) {
     trace->suppression_kl = result.kl_matrix;
-    trace->suppression_profile =
-        job.options.profile == SuppressionProfile::kClean ? "clean" : "reference";
+    trace->suppression_profile = job.options.profile;
     trace->suppression_temperature = job.options.temperature;
     forget_input_file(job.trace);  // the matrix is added to the trace it came from, on purpose
     write_trace(*trace, job.trace);

@@ -83,7 +83,7 @@ std::vector<double> token_kl(const torch::Tensor& base_logits,
                  InputError, "KL needs two [T, V] logit tensors of the same shape");
   SENTLENS_CHECK(options.temperature > 0 && std::isfinite(options.temperature), InputError,
                  "temperature must be positive, got {}", options.temperature);
-  if (options.profile == SuppressionProfile::kClean) {
+  if (options.profile == Profile::kClean) {
     return exact_kl(base_logits, suppressed_logits, options.temperature);
   }
   SENTLENS_CHECK(options.top_p > 0 && options.top_p <= 1 && options.max_kept >= 1, InputError,

@@ -249,17 +249,6 @@ Sentence make_sentence(const std::vector<std::int64_t>& byte_offsets, std::int64
 
 }  // namespace
 
-const char* profile_name(Profile profile) {
-  return profile == Profile::kReference ? "reference" : "clean";
-}
-
-Profile parse_profile(std::string_view text, std::string_view option) {
-  if (text == "clean") return Profile::kClean;
-  if (text == "reference") return Profile::kReference;
-  throw InputError(
-      fmt::format("{}: unknown profile '{}', expected 'clean' or 'reference'", option, text));
-}
-
 SplitResult split_sentences(std::string_view text, const SplitOptions& options) {
   SENTLENS_CHECK(options.min_chunk_chars >= 0, InputError, "min_chunk_chars must be >= 0, got {}",
                  options.min_chunk_chars);

@@ -56,6 +56,15 @@ Pairs metadata_pairs(const nlohmann::json& object, const char* key) {
 
 }  // namespace
 
+TokenRhythmOptions TraceParameters::rhythm_options(std::int64_t first_sentence_token) const {
+  TokenRhythmOptions options;
+  options.response_start = response_token.value_or(first_sentence_token);
+  options.window = window;
+  options.horizon_lo = horizon_lo;
+  options.horizon_hi = horizon_hi;
+  return options;
+}
+
 void validate_trace(const Trace& trace, const std::string& source) {
   const std::int64_t t_count = trace.num_tokens();
   const std::int64_t s_count = trace.num_sentences();
@@ -86,6 +95,8 @@ void validate_trace(const Trace& trace, const std::string& source) {
                      static_cast<std::int64_t>(trace.suppression_kl.size()) == s_count * s_count,
                  FormatError, "{}: suppression_kl holds {} values, expected [{}, {}]", source,
                  trace.suppression_kl.size(), s_count, s_count);
+  SENTLENS_CHECK(trace.suppression_kl.empty() != trace.suppression_profile.has_value(), FormatError,
+                 "{}: suppression_profile must be set exactly when suppression_kl is", source);
   const auto metric_count = static_cast<std::int64_t>(trace.rollout_metrics.size());
   SENTLENS_CHECK(
       static_cast<std::int64_t>(trace.rollout_importance.size()) == s_count * metric_count &&
@@ -177,7 +188,7 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
                             {"token_entropy", !rhythm.token_entropy.empty()}};
   }
   if (!trace.suppression_kl.empty()) {
-    meta["suppression"] = {{"profile", trace.suppression_profile},
+    meta["suppression"] = {{"profile", profile_name(trace.suppression_profile.value())},
                            {"temperature", trace.suppression_temperature}};
   }
   if (!trace.rollout_metrics.empty()) {
@@ -291,7 +302,8 @@ Trace read_trace(const std::filesystem::path& path) {
       trace.rollout_embeddings = rollouts.at("embeddings").get<std::string>();
     }
     if (meta.contains("suppression")) {
-      trace.suppression_profile = meta.at("suppression").at("profile").get<std::string>();
+      trace.suppression_profile = parse_profile(
+          meta.at("suppression").at("profile").get<std::string>(), "suppression.profile");
       trace.suppression_temperature = meta.at("suppression").at("temperature").get<double>();
     }
     if (meta.contains("analysis")) trace.analysis = analysis_options_from_json(meta.at("analysis"));
@@ -302,7 +314,10 @@ Trace read_trace(const std::filesystem::path& path) {
       trace.rhythm.options.horizon_lo = metadata_integer(r, "horizon_lo");
       trace.rhythm.options.horizon_hi = metadata_integer(r, "horizon_hi");
       trace.parameters.token_entropy = r.at("token_entropy").get<bool>();
-      trace.parameters.rhythm = trace.rhythm.options;
+      trace.parameters.response_token = trace.rhythm.options.response_start;
+      trace.parameters.window = trace.rhythm.options.window;
+      trace.parameters.horizon_lo = trace.rhythm.options.horizon_lo;
+      trace.parameters.horizon_hi = trace.rhythm.options.horizon_hi;
       trace.parameters.token_rhythm = true;
     } else {
       trace.parameters.token_rhythm = false;  // schema-1 file from before the token rhythm
@@ -374,7 +389,7 @@ Trace read_trace(const std::filesystem::path& path) {
       rhythm.token_entropy = file->read_f32("token_entropy");
     }
   }
-  if (!trace.suppression_profile.empty()) {
+  if (trace.suppression_profile) {
     expect_shape("suppression_kl", {s_count, s_count});
     trace.suppression_kl = file->read_f64("suppression_kl");
   }

@@ -61,7 +61,7 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
       response_char_start(job.text, job.prompt_chars, job.response_marker).value_or(0);
   AlignedText aligned = align_sentences(
       tokenizer, job.text, job_sentences(job, parameters.response_char_start), parameters);
-  // With response_start -1 the token rhythm's prompt is what precedes the first sentence: the
+  // With response_token unset the token rhythm's prompt is what precedes the first sentence: the
   // same prompt that --prompt-chars / --response-start keep out of the sentences.
   result.seconds.align = seconds_since(start);
   const std::optional<std::string> unknown = unknown_tokens_warning(aligned.encoding, job.text);
@@ -105,8 +105,7 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
     const SuppressionResult matrix = suppression_matrix(model, torch::tensor(ids, torch::kInt64),
                                                         result.trace.sentence_tokens, options);
     result.trace.suppression_kl = matrix.kl_matrix;
-    result.trace.suppression_profile =
-        options.profile == SuppressionProfile::kReference ? "reference" : "clean";
+    result.trace.suppression_profile = options.profile;
     result.trace.suppression_temperature = options.temperature;
     result.seconds.suppression = seconds_since(start);
   }

@@ -159,15 +159,17 @@ TEST(TokenRhythmObserver, EdgeCases) {
   o.response_start = 4;
   r = stream(hand_map(), 4, o);
   EXPECT_TRUE(std::isnan(r.head_distance[0]));
-  EXPECT_THROW(token_roles(r, TokenRoleOptions{}), InputError);
+  testing::expect_error<InputError>([&] { (void)(token_roles(r, TokenRoleOptions{})); });
   // Bad options and a KV cache are refused.
   TokenRhythmOptions bad;
   bad.horizon_lo = 5;
   bad.horizon_hi = 4;
-  EXPECT_THROW(TokenRhythmObserver{bad}, InputError);
+  testing::expect_error<InputError>([&] { (void)(TokenRhythmObserver{bad}); });
   TokenRhythmObserver observer(TokenRhythmOptions{});
-  EXPECT_THROW(observer.begin_forward(ForwardShape{1, 1, 1, 3, 4}), InputError);
-  EXPECT_THROW(observer.result(), InputError);
+  testing::expect_error<InputError>([&] {
+    (void)(observer.begin_forward(ForwardShape{1, 1, 1, 3, 4}));
+  });
+  testing::expect_error<InputError>([&] { (void)(observer.result()); });
   // Blocks that do not fit what they claim, or the forward, are refused before any is read.
   observer.begin_forward(ForwardShape{2, 1, 1, 0, 4});
   EXPECT_EQ(testing::error_of<InputError>([&] {
@@ -269,8 +271,7 @@ TEST(TokenRhythmTrace, OnePassRoundTripAndOldFiles) {
       "a big dog! The dog was happy. They played all day.";
   TraceParameters parameters;
   parameters.block_size = 5;
-  parameters.rhythm.response_start = -1;  // the first sentence's first token
-  parameters.rhythm.horizon_hi = -1;
+  parameters.horizon_hi = -1;  // response_token unset: the first sentence's first token
   parameters.token_entropy = true;
   const Trace trace = capture_trace(model, *tokenizer, text, parameters);
   ASSERT_FALSE(trace.rhythm.empty());
@@ -311,7 +312,7 @@ TEST(TokenRhythmTrace, OnePassRoundTripAndOldFiles) {
   write_trace(plain, dir / "plain.safetensors");
   EXPECT_TRUE(read_trace(dir / "plain.safetensors").rhythm.empty());
   tokens_job.trace = dir / "plain.safetensors";
-  EXPECT_THROW(run_tokens_job(tokens_job), InputError);
+  testing::expect_error<InputError>([&] { (void)(run_tokens_job(tokens_job)); });
 }
 
 // A crafted causal map of 12 tokens: a first-token sink and a planted mid-sequence sink at 6.
@@ -380,8 +381,10 @@ TEST(ActCalibration, PlantedHiddenSinkIsCalibratedAndClassified) {
   }
   // Only the full prefill in one block is accepted.
   torch::Tensor part = original.narrow(1, 0, 3).narrow(2, 0, 3).clone();
-  EXPECT_THROW(calibrator.edit_probs(AttentionBlock{0, 0, 0, 3, kPlantedT, 1}, part), InputError);
-  EXPECT_THROW(ActCalibrator(ActOptions{0.1, 1.5}), InputError);
+  testing::expect_error<InputError>([&] {
+    (void)(calibrator.edit_probs(AttentionBlock{0, 0, 0, 3, kPlantedT, 1}, part));
+  });
+  testing::expect_error<InputError>([&] { (void)(ActCalibrator(ActOptions{0.1, 1.5})); });
 }
 
 TEST(ActCalibration, CleanKeepsTheFirstTokensSinkTheReferenceTheEarliestSink) {
@@ -430,7 +433,7 @@ TEST(ActCalibration, ReferenceQuirksOnBlocksAndAllSinkRows) {
   const torch::Tensor rows = planted_sink_map().narrow(1, kPlanted, kPlantedT - kPlanted);
   const AttentionBlock block{0, 0, kPlanted, kPlantedT - kPlanted, kPlantedT, 1};
   torch::Tensor part = rows.clone();
-  EXPECT_THROW(clean.edit_probs(block, part), InputError);
+  testing::expect_error<InputError>([&] { (void)(clean.edit_probs(block, part)); });
   ActOptions quirks = options;
   quirks.reference_quirks = true;
   ActCalibrator blocks(quirks);
@@ -511,7 +514,7 @@ TEST(ActCalibration, HeadsWithoutSinksStayBitIdenticalAndPerplexityChanges) {
   EXPECT_GT(std::abs(report.nll_calibrated - report.nll_plain), 1e-4);
   ActOptions outside;
   outside.heads = {{model.config().num_layers, 0}};
-  EXPECT_THROW(calibrate_text(model, ids, outside), InputError);
+  testing::expect_error<InputError>([&] { (void)(calibrate_text(model, ids, outside)); });
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ inline Trace synthetic_trace(const SyntheticTraceSpec& spec) {
       for (std::int64_t j = 0; j < S; ++j)
         trace.suppression_kl.push_back(j < i ? -8.0 + 6.0 * uniform(random) : -20.7232658);
     trace.suppression_kl[static_cast<std::size_t>(S)] = std::nan("");  // a NaN cell: E[1, 0]
-    trace.suppression_profile = "clean";
+    trace.suppression_profile = Profile::kClean;
     trace.suppression_temperature = 0.6;
   }
   return trace;

@@ -13,6 +13,7 @@
 #include "sentlens/error.h"
 #include "sentlens/model/attention_recorder.h"
 #include "sentlens/suppression/suppression.h"
+#include "test_support.h"
 
 namespace sentlens {
 namespace {
@@ -77,7 +78,7 @@ TEST_F(ToySuppression, BaselineMatchesTheOriginal) {
 TEST_F(ToySuppression, ReferenceHookMatchesTheOriginalForEverySentence) {
   for (std::size_t j = 0; j < sentences_.size(); ++j) {
     SCOPED_TRACE("sentence " + std::to_string(j));
-    SuppressionEditor editor({{sentences_[j]}}, SuppressionProfile::kReference);
+    SuppressionEditor editor({{sentences_[j]}}, Profile::kReference);
     auto [logits, attention] = run(&editor);
     const std::string key = "hook_supp" + std::to_string(j);
     EXPECT_LT(max_abs_diff(logits, golden_tensor(oracle_, key + "_logits")), kLogitTolerance);
@@ -101,7 +102,7 @@ TEST_F(ToySuppression, ReferenceHookMatchesTheOriginalEdgeCases) {
     // finfo.min entries, future keys included, so their blocks must span every key.
     for (std::int64_t block_size : {1, 7, 256}) {
       SCOPED_TRACE(edge.key + ", block size " + std::to_string(block_size));
-      SuppressionEditor editor({edge.ranges}, SuppressionProfile::kReference, edge.heads);
+      SuppressionEditor editor({edge.ranges}, Profile::kReference, edge.heads);
       auto [logits, attention] = run(&editor, block_size);
       EXPECT_LT(max_abs_diff(logits, golden_tensor(oracle_, edge.key + "_logits")),
                 kLogitTolerance);
@@ -112,7 +113,7 @@ TEST_F(ToySuppression, ReferenceHookMatchesTheOriginalEdgeCases) {
 
 TEST_F(ToySuppression, TopPCompressionMatchesTheOriginal) {
   SuppressionOptions options;
-  options.profile = SuppressionProfile::kReference;
+  options.profile = Profile::kReference;
   const auto oracle = SafetensorsFile::open(oracle_);
   const auto logits = golden_tensor(oracle_, "baseline_logits");
   const auto offsets = oracle->read_i64("topp_baseline_offsets");
@@ -133,7 +134,7 @@ TEST_F(ToySuppression, TopPCompressionMatchesTheOriginal) {
 TEST_F(ToySuppression, KlFromTheOriginalLogitsMatchesTheOriginalMatrix) {
   // The KL and aggregation steps alone, on the golden's own logits: exact up to float32 sums.
   SuppressionOptions options;
-  options.profile = SuppressionProfile::kReference;
+  options.profile = Profile::kReference;
   const auto baseline = golden_tensor(oracle_, "baseline_logits");
   const auto T = baseline.size(0);
   std::vector<double> per_token;
@@ -160,7 +161,7 @@ double distance_to_float16_tie(float value) {
 
 TEST_F(ToySuppression, ReferenceKlMatrixMatchesTheOriginal) {
   SuppressionOptions options;
-  options.profile = SuppressionProfile::kReference;
+  options.profile = Profile::kReference;
   const auto result = suppression_matrix(*model_, ids_, sentences_, options);
   const auto expected = SafetensorsFile::open(oracle_)->read_f64("kl_matrix");
   ASSERT_EQ(result.kl_matrix.size(), expected.size());
@@ -178,7 +179,7 @@ TEST_F(ToySuppression, ReferenceKlMatrixMatchesTheOriginal) {
       editor = std::make_unique<SuppressionEditor>(
           std::vector<std::vector<TokenRange>>{
               {sentences_[static_cast<std::size_t>(run_index - 1)]}},
-          SuppressionProfile::kReference);
+          Profile::kReference);
     }
     const auto ours = run(editor.get()).first;
     const auto golden = golden_tensor(
@@ -311,8 +312,8 @@ TEST_F(ToySuppression, PrefixReuseAndBatchingEqualFullPassesInBothProfiles) {
   const std::int64_t T = ids_.size(0);
   const auto S = static_cast<std::int64_t>(sentences_.size());
   const auto baseline = run(nullptr).first;
-  for (auto profile : {SuppressionProfile::kClean, SuppressionProfile::kReference}) {
-    const bool clean = profile == SuppressionProfile::kClean;
+  for (auto profile : {Profile::kClean, Profile::kReference}) {
+    const bool clean = profile == Profile::kClean;
     SCOPED_TRACE(clean ? "clean" : "reference");
     SuppressionOptions naive;
     naive.profile = profile;
@@ -440,12 +441,8 @@ TEST(Suppression, BadInputIsRejected) {
   const Model model = Model::load(shared_dir() / "models/stories260K");
   const auto ids = torch::arange(1, 21, torch::kInt64);
   auto message = [&](const std::vector<TokenRange>& sentences, SuppressionOptions options = {}) {
-    try {
-      suppression_matrix(model, ids, sentences, options);
-    } catch (const InputError& error) {
-      return std::string(error.what());
-    }
-    return std::string("no error");
+    return testing::error_of<InputError>(
+        [&] { suppression_matrix(model, ids, sentences, options); });
   };
   EXPECT_EQ(message({{2, 5}, {5, 25}}),
             "sentence 1 spans tokens 5:25, outside the 20 tokens of the input");

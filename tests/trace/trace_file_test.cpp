@@ -137,7 +137,10 @@ Trace small_rhythm_trace() {
     r.key_attention.push_back(0.3f * static_cast<float>(i));
   }
   r.token_entropy = {0.f, 1.f, 2.f, 3.f, 4.f};
-  trace.parameters.rhythm = r.options;
+  trace.parameters.response_token = r.options.response_start;
+  trace.parameters.window = r.options.window;
+  trace.parameters.horizon_lo = r.options.horizon_lo;
+  trace.parameters.horizon_hi = r.options.horizon_hi;
   trace.parameters.token_rhythm = true;
   trace.parameters.token_entropy = true;
   return trace;
@@ -349,4 +352,40 @@ TEST(TraceFile, FloatWhereTheMetadataHoldsAnIntegerIsAFormatError) {
 }
 
 }  // namespace
+
+// The suppression matrix carries its profile (a Profile, not a string): round trip, a missing or
+// stray profile refused on write, an unknown name refused on read.
+TEST(TraceFile, SuppressionProfileRoundTripsAndIsCheckedBothWays) {
+  TempDir dir;
+  const auto path = dir / "t.safetensors";
+  const std::string p = path.string();
+  Trace trace = small_trace();
+  trace.suppression_kl = {0.0, 0.0, 1.5, 0.0};
+  trace.suppression_profile = Profile::kReference;
+  trace.suppression_temperature = 0.6;
+  write_trace(trace, path);
+  const Trace back = read_trace(path);
+  ASSERT_TRUE(back.suppression_profile.has_value());
+  EXPECT_EQ(*back.suppression_profile, Profile::kReference);
+  EXPECT_EQ(back.suppression_kl, trace.suppression_kl);
+
+  auto meta = nlohmann::json::parse(SafetensorsFile::open(path)->metadata().at("sentlens.trace"));
+  EXPECT_EQ(meta["suppression"]["profile"], "reference");
+  meta["suppression"]["profile"] = "exact";
+  rewrite_tensors(path, {}, {{"sentlens.trace", meta.dump()}}, dir / "bad.safetensors");
+  EXPECT_EQ(testing::error_of<FormatError>([&] { read_trace(dir / "bad.safetensors"); }),
+            (dir / "bad.safetensors").string() +
+                ": bad trace metadata: suppression.profile: unknown profile 'exact', expected "
+                "'clean' or 'reference'");
+
+  Trace no_profile = trace;
+  no_profile.suppression_profile.reset();
+  EXPECT_EQ(testing::error_of<FormatError>([&] { write_trace(no_profile, path); }),
+            p + ": suppression_profile must be set exactly when suppression_kl is");
+  Trace no_matrix = small_trace();
+  no_matrix.suppression_profile = Profile::kClean;
+  EXPECT_EQ(testing::error_of<FormatError>([&] { write_trace(no_matrix, path); }),
+            p + ": suppression_profile must be set exactly when suppression_kl is");
+}
+
 }  // namespace sentlens

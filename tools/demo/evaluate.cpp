@@ -247,7 +247,7 @@ Evaluation evaluate_model(const EvaluateOptions& options, const std::filesystem:
         aligned.sentence_tokens[static_cast<std::size_t>(trace.answer_sentence)];
     SuppressionOptions clean;
     SuppressionOptions reference;
-    reference.profile = SuppressionProfile::kReference;
+    reference.profile = Profile::kReference;
     {
       const auto logits = model.forward(ids).logits.narrow(0, answer.start, answer.size());
       const auto top = std::get<0>(torch::softmax(logits / reference.temperature, -1).max(-1));

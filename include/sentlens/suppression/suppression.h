@@ -11,20 +11,9 @@
 #include "sentlens/model/model.h"
 #include "sentlens/report/thought_anchors.h"
 #include "sentlens/text/alignment.h"
+#include "sentlens/util/profile.h"
 
 namespace sentlens {
-
-/// How suppression and KL are computed.
-enum class SuppressionProfile {
-  /// Our default: suppressed key columns get -inf (causality kept); a row left with no visible key
-  /// stays unmasked; KL over the full vocabulary at the temperature, accumulated in float64.
-  kClean,
-  /// The original code's behaviour, to reproduce published numbers: columns set to float32's
-  /// lowest value (a row with every visible key suppressed then attends uniformly to them);
-  /// logits compressed to the top-p nucleus (p 0.9999, at most 100, stored as float16) and KL over
-  /// the union of both nuclei with -1e9 for missing entries.
-  kReference,
-};
 
 /// Which heads are suppressed: every head of every layer, or the listed ones.
 struct HeadSelection {
@@ -35,23 +24,23 @@ struct HeadSelection {
 };
 
 /// Masks the key columns of token ranges before softmax, per sequence of a batch. Implements the
-/// AttentionEditor contract; see SuppressionProfile for the two rules.
+/// AttentionEditor contract; see SuppressionOptions::profile for the two rules.
 class SuppressionEditor final : public AttentionEditor {
  public:
   /// `ranges_per_sequence[n]` are the ranges masked for sequence n of the batch.
-  SuppressionEditor(std::vector<std::vector<TokenRange>> ranges_per_sequence,
-                    SuppressionProfile profile, HeadSelection heads = {});
+  SuppressionEditor(std::vector<std::vector<TokenRange>> ranges_per_sequence, Profile profile,
+                    HeadSelection heads = {});
 
   bool edits_layer(std::int64_t layer) const override { return heads_.includes_layer(layer); }
   /// The reference profile reproduces the original's finite masks, which future keys can win.
   bool needs_all_keys(std::int64_t /*layer*/) const override {
-    return profile_ == SuppressionProfile::kReference;
+    return profile_ == Profile::kReference;
   }
   void edit_scores(const AttentionBlock& block, torch::Tensor& scores) override;
 
  private:
   std::vector<std::vector<TokenRange>> ranges_;
-  SuppressionProfile profile_;
+  Profile profile_;
   HeadSelection heads_;
 };
 
@@ -63,7 +52,13 @@ struct SuppressionProgress {
 };
 
 struct SuppressionOptions {
-  SuppressionProfile profile = SuppressionProfile::kClean;
+  /// Clean (our default): suppressed key columns get -inf (causality kept); a row left with no
+  /// visible key stays unmasked; KL over the full vocabulary at the temperature, accumulated in
+  /// float64. Reference (the original code, to reproduce published numbers): columns set to
+  /// float32's lowest value (a row with every visible key suppressed then attends uniformly to
+  /// them); logits compressed to the top-p nucleus (p 0.9999, at most 100, stored as float16) and
+  /// KL over the union of both nuclei with -1e9 for missing entries.
+  Profile profile = Profile::kClean;
   double temperature = 0.6;     // softmax temperature of both distributions (paper; original code)
   double top_p = 0.9999;        // reference profile: nucleus kept per position (original code)
   std::int64_t max_kept = 100;  // reference profile: at most this many logits (original code)

@@ -8,18 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "sentlens/util/profile.h"
+
 namespace sentlens {
-
-/// Which behaviour to follow where the original Thought Anchors code has quirks (metrics.md §8.1).
-enum class Profile {
-  kClean,      // reasoning-text boundaries, exact spans, nothing dropped (default)
-  kReference,  // reproduces the original code (HEAD 2a15f77) and its golden files
-};
-
-/// "clean" or "reference".
-const char* profile_name(Profile profile);
-/// Parses "clean" / "reference"; throws InputError naming `option` otherwise.
-Profile parse_profile(std::string_view text, std::string_view option = "--profile");
 
 /// One sentence: a half-open span of the original text in code points (Python string indices)
 /// and in UTF-8 bytes. The span includes the sentence's trailing whitespace (metrics.md §1.1 E).

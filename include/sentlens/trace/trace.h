@@ -42,9 +42,17 @@ struct TraceParameters {
   bool token_rhythm = true;              // also accumulate the token rhythm (metrics.md §2, §3)
   bool token_entropy = false;            // and the token entropy: needs the LM head's [T, V] logits
                                          // in memory (our choice: opt-in, T·V floats is GiBs)
-  // Response start (−1, the default: the first sentence's first token, so the prompt before the
-  // first sentence is never response; resolved at capture), W, FAI horizon.
-  TokenRhythmOptions rhythm = {/*response_start=*/-1};
+  // The token rhythm's parameters (TokenRhythmOptions). The first response token (the prompt
+  // length) unset, the default, is the first sentence's first token, so the prompt before the
+  // first sentence is never response; capture resolves it, and a trace read back holds it set.
+  std::optional<std::int64_t> response_token;
+  std::int64_t window = TokenRhythmOptions{}.window;          // WAAD window W
+  std::int64_t horizon_lo = TokenRhythmOptions{}.horizon_lo;  // FAI horizon H_lo
+  std::int64_t horizon_hi = TokenRhythmOptions{}.horizon_hi;  // FAI horizon H_hi, -1 = to the end
+
+  /// The token rhythm's options, with the response start resolved against the first sentence's
+  /// first token.
+  TokenRhythmOptions rhythm_options(std::int64_t first_sentence_token) const;
 };
 
 /// A trace of one text through one model.
@@ -66,7 +74,7 @@ struct Trace {
   /// Attention suppression (metrics.md §1.8), added by `sentlens suppress --trace`: E[target,
   /// suppressed] row-major [S, S]; empty when not computed.
   std::vector<double> suppression_kl;
-  std::string suppression_profile;  // "clean" or "reference" when suppression_kl is present
+  std::optional<Profile> suppression_profile;  // set exactly when suppression_kl is present
   double suppression_temperature = 0;
   /// Black-box importance (metrics.md §1.9), added by `sentlens importance --trace`: row-major
   /// [S, M] with one column per name of `rollout_metrics` (the original's names), NaN where a
