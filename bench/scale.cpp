@@ -50,7 +50,7 @@ int run_one(const fs::path& model_dir, const fs::path& text_file, const std::str
   job.text.assign(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
   job.model.threads = threads;
   job.model.weights = sentlens::parse_weights_mode(mode);
-  job.parameters.allow_longer = true;
+  job.parameters.forward.allow_longer = true;
   const auto result = sentlens::run_analyze_job(job);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -44,6 +44,7 @@
 #include "sentlens/trace/analysis_options.h"
 #include "sentlens/trace/trace.h"
 #include "sentlens/trace/trace_analysis.h"
+#include "sentlens/util/forward_settings.h"
 #include "sentlens/util/memory.h"
 #include "sentlens/util/parse_lists.h"
 #include "sentlens/util/profile.h"

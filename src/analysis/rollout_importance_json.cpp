@@ -1,8 +1,8 @@
 // rollout_importance_json: the importance result under the original code's names.
-#include <cmath>
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_number.h"
 #include "sentlens/analysis/rollout_importance.h"
 
 namespace sentlens {
@@ -10,19 +10,15 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json number(double value) {
-  return std::isfinite(value) ? Json(value) : Json(nullptr);
-}
-
 Json numbers(const std::vector<double>& values) {
   Json out = Json::array();
-  for (double value : values) out.push_back(number(value));
+  for (double value : values) out.push_back(json_number(value));
   return out;
 }
 
 Json by_chunk(const std::map<std::int64_t, double>& values) {
   Json out = Json::object();
-  for (const auto& [index, value] : values) out[std::to_string(index)] = number(value);
+  for (const auto& [index, value] : values) out[std::to_string(index)] = json_number(value);
   return out;
 }
 
@@ -37,19 +33,19 @@ std::string rollout_importance_json(const RolloutImportance& importance, int ind
   Json per_chunk = Json::object();
   for (const ChunkImportance& chunk : importance.per_chunk) {
     Json metrics;
-    metrics["accuracy"] = chunk.accuracy ? number(*chunk.accuracy) : Json(nullptr);
-    metrics["resampling_importance_accuracy"] = number(chunk.resampling_importance_accuracy);
-    metrics["resampling_importance_kl"] = number(chunk.resampling_importance_kl);
+    metrics["accuracy"] = chunk.accuracy ? json_number(*chunk.accuracy) : Json(nullptr);
+    metrics["resampling_importance_accuracy"] = json_number(chunk.resampling_importance_accuracy);
+    metrics["resampling_importance_kl"] = json_number(chunk.resampling_importance_kl);
     metrics["counterfactual_importance_accuracy"] =
-        number(chunk.counterfactual_importance_accuracy);
-    metrics["counterfactual_importance_kl"] = number(chunk.counterfactual_importance_kl);
-    metrics["different_trajectories_fraction"] = number(chunk.different_trajectories_fraction);
-    metrics["overdeterminedness"] = number(chunk.overdeterminedness);
+        json_number(chunk.counterfactual_importance_accuracy);
+    metrics["counterfactual_importance_kl"] = json_number(chunk.counterfactual_importance_kl);
+    metrics["different_trajectories_fraction"] = json_number(chunk.different_trajectories_fraction);
+    metrics["overdeterminedness"] = json_number(chunk.overdeterminedness);
     if (chunk.forced_importance_accuracy) {
-      metrics["forced_importance_accuracy"] = number(*chunk.forced_importance_accuracy);
+      metrics["forced_importance_accuracy"] = json_number(*chunk.forced_importance_accuracy);
     }
     if (chunk.forced_importance_kl) {
-      metrics["forced_importance_kl"] = number(*chunk.forced_importance_kl);
+      metrics["forced_importance_kl"] = json_number(*chunk.forced_importance_kl);
     }
     metrics["rollouts"] = chunk.rollouts;
     per_chunk[std::to_string(chunk.chunk_index)] = std::move(metrics);
@@ -60,7 +56,7 @@ std::string rollout_importance_json(const RolloutImportance& importance, int ind
   Json rows = Json::array();
   for (std::size_t i = 0; i < matrix.rows(); ++i) {
     Json row = Json::array();
-    for (std::size_t j = 0; j < matrix.rows(); ++j) row.push_back(number(matrix.at(i, j)));
+    for (std::size_t j = 0; j < matrix.rows(); ++j) row.push_back(json_number(matrix.at(i, j)));
     rows.push_back(std::move(row));
   }
   json["step_matrix"] = std::move(rows);

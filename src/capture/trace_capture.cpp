@@ -13,19 +13,10 @@
 
 namespace sentlens {
 
-SplitOptions split_options(const TraceParameters& parameters) {
-  SplitOptions options;
-  options.profile = parameters.profile;
-  options.think_region = parameters.think_region;
-  options.min_chunk_chars = parameters.min_chunk_chars;
-  return options;
-}
-
 AlignedText align_text(const Tokenizer& tokenizer, const std::string& text,
                        const TraceParameters& parameters) {
   SENTLENS_CHECK(!text.empty(), InputError, "empty input: the text has no characters");
-  return align_sentences(tokenizer, text, split_sentences(text, split_options(parameters)),
-                         parameters);
+  return align_sentences(tokenizer, text, split_sentences(text, parameters.split), parameters);
 }
 
 AlignedText align_sentences(const Tokenizer& tokenizer, const std::string& text, SplitResult split,
@@ -36,11 +27,11 @@ AlignedText align_sentences(const Tokenizer& tokenizer, const std::string& text,
   SENTLENS_CHECK(!aligned.split.sentences.empty(), InputError,
                  "the text has no sentence ({} profile): the splitter found no sentence boundary "
                  "in the part it splits",
-                 profile_name(parameters.profile));
+                 profile_name(parameters.split.profile));
   aligned.encoding = tokenizer.encode(text, EncodeOptions{parameters.add_bos});
   const auto t_count = static_cast<std::int64_t>(aligned.encoding.size());
   SENTLENS_CHECK(t_count > 0, InputError, "empty input: the text gave no tokens");
-  if (parameters.profile == Profile::kReference) {
+  if (parameters.split.profile == Profile::kReference) {
     aligned.sentence_tokens = prefix_token_ranges(tokenizer, text, aligned.split.sentences);
     // A prefix can tokenize into more pieces than the full text has up to there; the original
     // then clamps to T - 1 while pooling, so clamping to T here changes nothing it would see.
@@ -67,12 +58,10 @@ Trace capture_aligned(const Model& model, const Tokenizer& tokenizer, const std:
                       const AlignedText& aligned, const TraceParameters& parameters,
                       const std::vector<AttentionObserver*>& extra_observers) {
   const std::vector<std::int64_t> ids = aligned.encoding.ids();
-  SentencePoolingObserver pooling(aligned.sentence_tokens, parameters.profile);
+  SentencePoolingObserver pooling(aligned.sentence_tokens, parameters.split.profile);
   // One pass for everything: the token rhythm accumulators ride on the same forward.
   std::optional<TokenRhythmObserver> rhythm_observer;
-  ForwardOptions options;
-  options.block_size = parameters.block_size;
-  options.allow_longer = parameters.allow_longer;
+  ForwardOptions options(parameters.forward);
   options.compute_logits = parameters.token_rhythm && parameters.token_entropy;
   options.observers = {&pooling};
   if (parameters.token_rhythm) {

@@ -1,6 +1,5 @@
 // `sentlens analyze`: the whole job in one command — a checkpoint and a reasoning trace in, a
 // summary table (or JSON), a trace file and an HTML report out.
-#include <cmath>
 #include <cstdio>
 
 #include <fmt/core.h>
@@ -12,12 +11,12 @@
 #include "cli/counted.h"
 #include "cli/flag_names.h"
 #include "cli/input_text.h"
-#include "cli/json_values.h"
 #include "cli/progress.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/workflow/analyze.h"
 #include "sentlens/workflow/demo.h"
 #include "sentlens/workflow/receivers_job.h"
+#include "trace/trace_analysis_json.h"
 
 namespace sentlens::cli {
 
@@ -52,99 +51,8 @@ std::string excerpt(std::string_view text, std::size_t width) {
   return line.substr(0, cut) + "...";
 }
 
-// The suppressed sentence each target depends on most (clean profile: causal cells only).
-std::pair<std::int64_t, double> strongest_dependency(const Trace& trace, std::int64_t target) {
-  const std::int64_t s_count = trace.num_sentences();
-  std::pair<std::int64_t, double> best{-1, -INFINITY};
-  for (std::int64_t source = 0; source < target; ++source) {
-    const double value = trace.suppression_kl[static_cast<std::size_t>(target * s_count + source)];
-    if (std::isfinite(value) && value > best.second) best = {source, value};
-  }
-  return best;
-}
-
 nlohmann::ordered_json result_json(const AnalyzeResult& result, const Arguments& arguments) {
-  const Trace& trace = result.trace;
-  nlohmann::ordered_json json;
-  json["model"] = trace.model;
-  json["tokens"] = trace.num_tokens();
-  json["sentences"] = trace.num_sentences();
-  json["layers"] = trace.num_layers;
-  json["heads"] = trace.num_heads;
-  json["sentence_list"] = nlohmann::ordered_json::array();
-  for (std::int64_t s = 0; s < trace.num_sentences(); ++s) {
-    const auto& sentence = trace.sentences[static_cast<std::size_t>(s)];
-    const auto& tokens = trace.sentence_tokens[static_cast<std::size_t>(s)];
-    nlohmann::ordered_json item{{"index", s},
-                                {"text", std::string(sentence_text(trace.text, sentence))},
-                                {"char_start", sentence.char_start},
-                                {"char_end", sentence.char_end},
-                                {"token_start", tokens.start},
-                                {"token_end", tokens.end}};
-    if (result.analysis.receivers) {
-      item["receiver_head_score"] =
-          json_number(result.analysis.receivers->traces.front()
-                          .receiver_head_scores[static_cast<std::size_t>(s)]);
-    }
-    json["sentence_list"].push_back(item);
-  }
-  if (result.analysis.receivers) {
-    const ReceiverAnalysis& receivers = *result.analysis.receivers;
-    json["receiver_heads"] = nlohmann::ordered_json::array();
-    for (const auto& [layer, head] : receivers.receiver_heads) {
-      json["receiver_heads"].push_back(
-          {{"layer", layer},
-           {"head", head},
-           {"kurtosis", json_number(receivers.kurtosis_mean[static_cast<std::size_t>(
-                            layer * trace.num_heads + head)])}});
-    }
-    json["receiver_heads_from"] = !result.analysis.options.receiver_heads_source.empty()
-                                      ? arguments.receiver_heads
-                                      : "this trace (top-k kurtosis)";
-    json["broadcasting_sentences"] = result.analysis.broadcasting;
-  }
-  if (result.analysis.roles) {
-    const TokenRoles& roles = *result.analysis.roles;
-    auto tokens = [&](const std::vector<std::int64_t>& strongest,
-                      const std::vector<double>& values) {
-      nlohmann::ordered_json list = nlohmann::ordered_json::array();
-      for (std::int64_t r : strongest) {
-        const std::int64_t position = roles.response_start + r;
-        list.push_back({{"position", position},
-                        {"text", result.analysis.token_texts[static_cast<std::size_t>(position)]},
-                        {"value", json_number(values[static_cast<std::size_t>(r)])}});
-      }
-      return list;
-    };
-    json["response_start"] = roles.response_start;
-    // Strongest first: anchors by FAI, preplan tokens by Δ (the WAAD drop that defines them).
-    json["anchor_tokens"] = tokens(top_anchor_tokens(roles, roles.anchor.size()), roles.fai);
-    json["preplan_tokens"] = tokens(top_preplan_tokens(roles, roles.preplan.size()), roles.delta);
-  }
-  if (result.analysis.sinks) {
-    nlohmann::ordered_json sinks = nlohmann::ordered_json::array();
-    for (const Sink& sink : result.analysis.sinks->sinks) {
-      sinks.push_back({{"layer", sink.layer},
-                       {"head", sink.head},
-                       {"position", sink.position},
-                       {"score", json_number(sink.score)},
-                       {"kind", sink_kind_name(sink.kind)}});
-    }
-    json["sinks"] = sinks;
-  }
-  if (!trace.suppression_kl.empty()) {
-    const std::int64_t s_count = trace.num_sentences();
-    json["suppression"] = {{"profile", profile_name(trace.suppression_profile.value())},
-                           {"temperature", trace.suppression_temperature},
-                           {"kl_matrix", nlohmann::ordered_json::array()}};
-    for (std::int64_t i = 0; i < s_count; ++i) {
-      nlohmann::ordered_json row = nlohmann::ordered_json::array();
-      for (std::int64_t j = 0; j < s_count; ++j) {
-        row.push_back(json_number(trace.suppression_kl[static_cast<std::size_t>(i * s_count + j)]));
-      }
-      json["suppression"]["kl_matrix"].push_back(row);
-    }
-  }
+  nlohmann::ordered_json json = trace_analysis_to_json(result.trace, result.analysis);
   json["warnings"] = in_cli_terms(result.analysis.warnings);
   json["seconds"] = {{"load", result.seconds.load},
                      {"align", result.seconds.align},
@@ -228,12 +136,11 @@ void print_table(const AnalyzeResult& result, const Arguments& arguments) {
                profile_name(trace.suppression_profile.value()));
     const std::int64_t s_count = trace.num_sentences();
     for (std::int64_t target = std::max<std::int64_t>(1, s_count - 3); target < s_count; ++target) {
-      const auto [source, value] = strongest_dependency(trace, target);
-      if (source < 0) continue;
-      fmt::print(
-          "  {:>4} <- {:>4}  ({:.3g})  {}\n", target, source, value,
-          excerpt(sentence_text(trace.text, trace.sentences[static_cast<std::size_t>(source)]),
-                  70));
+      const auto dependency = strongest_dependency(trace.suppression_kl, s_count, target);
+      if (!dependency) continue;
+      const Sentence& source = trace.sentences[static_cast<std::size_t>(dependency->source)];
+      fmt::print("  {:>4} <- {:>4}  ({:.3g})  {}\n", target, dependency->source, dependency->value,
+                 excerpt(sentence_text(trace.text, source), 70));
     }
   }
   for (const std::string& warning : in_cli_terms(result.analysis.warnings))
@@ -303,8 +210,8 @@ void register_analyze_command(CLI::App& app) {
                    "Suppression KL temperature")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  add_block_size_option(*command, arguments->job.parameters.block_size);
-  add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
+  add_block_size_option(*command, arguments->job.parameters.forward.block_size);
+  add_allow_longer_flag(*command, arguments->job.parameters.forward.allow_longer);
   command->add_option("--out", arguments->out, "Trace file to write (.safetensors)");
   command->add_option("--report", arguments->report,
                       "Self-contained HTML report to write (see `sentlens report`)");
@@ -338,8 +245,8 @@ void register_analyze_command(CLI::App& app) {
     }
     job.prompt_chars = arguments->prompt.chars();
     job.response_marker = arguments->prompt.marker();
-    job.parameters.profile = parse_profile(arguments->profile);
-    job.parameters.think_region = !arguments->whole_text;
+    job.parameters.split.profile = parse_profile(arguments->profile);
+    job.parameters.split.think_region = !arguments->whole_text;
     job.parameters.add_bos = !arguments->no_bos;
     job.suppression.profile = parse_profile(arguments->suppress_profile, "--suppress-profile");
     if (!arguments->receiver_heads.empty()) {  // a bad file fails before the model loads
@@ -347,7 +254,8 @@ void register_analyze_command(CLI::App& app) {
       job.analysis.receiver_heads_source = arguments->receiver_heads;
     }
     // The reference profile keeps ACT's sink formula exactly: every key is a candidate.
-    if (job.parameters.profile == Profile::kReference && command->count("--sink-min-rows") == 0)
+    if (job.parameters.split.profile == Profile::kReference &&
+        command->count("--sink-min-rows") == 0)
       job.analysis.sinks.min_rows = 1;
     job.out = arguments->out;
     job.report = arguments->report;

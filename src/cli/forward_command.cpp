@@ -33,8 +33,8 @@ void register_forward_command(CLI::App& app) {
                     "Save `attentions` F32 [L, H, T, T] (memory grows as T²)");
   command->add_flag("--hidden", arguments->job.save_hidden,
                     "Save `hidden` F32 [T, D], the final normed hidden states");
-  add_block_size_option(*command, arguments->job.block_size);
-  add_allow_longer_flag(*command, arguments->job.allow_longer);
+  add_block_size_option(*command, arguments->job.forward.block_size);
+  add_allow_longer_flag(*command, arguments->job.forward.allow_longer);
   command->add_option("--out", arguments->out, "Output .safetensors file")->required();
   add_json_flag(*command, arguments->json, "Print a JSON summary on stdout");
 

@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/flag_names.h"
-#include "cli/json_values.h"
+#include "io/json_number.h"
 #include "sentlens/text/splitter.h"
 #include "sentlens/util/parse_lists.h"
 #include "sentlens/workflow/receivers_job.h"

@@ -1,6 +1,5 @@
 // `sentlens sinks`: attention sinks of every head of a trace (metrics.md §3).
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/attention_input_options.h"
 #include "cli/commands.h"
@@ -34,30 +33,7 @@ void register_sinks_command(CLI::App& app) {
         arguments->trace.empty() ? run_sinks_on_attention(arguments->attention.input(), job.options)
                                  : run_sinks_job(job);
     if (arguments->json) {
-      nlohmann::ordered_json json;
-      json["trace"] = report.source;
-      json["threshold"] = job.options.threshold;
-      json["min_rows"] = job.options.min_rows;
-      json["heads"] = nlohmann::ordered_json::array();
-      for (const HeadSinkSummary& h : report.sinks.heads) {
-        json["heads"].push_back({{"layer", h.layer},
-                                 {"head", h.head},
-                                 {"first_token", h.first_token},
-                                 {"punctuation", h.punctuation},
-                                 {"hidden", h.hidden},
-                                 {"mass_share", h.mass_share}});
-      }
-      json["sinks"] = nlohmann::ordered_json::array();
-      for (const Sink& s : report.sinks.sinks) {
-        json["sinks"].push_back(
-            {{"layer", s.layer},
-             {"head", s.head},
-             {"position", s.position},
-             {"score", s.score},
-             {"kind", sink_kind_name(s.kind)},
-             {"text", report.token_texts[static_cast<std::size_t>(s.position)]}});
-      }
-      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+      fmt::print("{}\n", sinks_report_json(report));
       return;
     }
     fmt::print("{}: {} layers x {} heads, τ = {}, keys with at least {} query rows\n",

@@ -9,7 +9,7 @@
 #include "cli/common_options.h"
 #include "cli/counted.h"
 #include "cli/input_text.h"
-#include "cli/json_values.h"
+#include "io/json_number.h"
 #include "sentlens/error.h"
 #include "sentlens/io/reasoning_trace_file.h"
 #include "sentlens/suppression/suppression_job.h"
@@ -91,9 +91,9 @@ void register_suppress_command(CLI::App& app) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1024}));
   command->add_flag("--no-prefix-reuse", arguments->no_prefix_reuse,
                     "Run every suppression from the first token (slower; for comparison)");
-  add_block_size_option(*command, arguments->job.options.block_size);
+  add_block_size_option(*command, arguments->job.options.forward.block_size);
   add_no_bos_flag(*command, arguments->no_bos);
-  add_allow_longer_flag(*command, arguments->job.options.allow_longer);
+  add_allow_longer_flag(*command, arguments->job.options.forward.allow_longer);
   command->add_option("--out", arguments->out,
                       "Write kl_matrix F64 [S, S], token_kl F64 [S, T], boundaries, ids");
   command->add_option("--export-ta", arguments->export_ta,
@@ -119,9 +119,10 @@ void register_suppress_command(CLI::App& app) {
       job.text = std::move(input.text);
       job.chunks = std::move(input.chunks);
       job.alignment.add_bos = !arguments->no_bos;
-      job.alignment.profile = arguments->split_profile.empty()
-                                  ? parse_profile(arguments->profile)
-                                  : parse_profile(arguments->split_profile, "--split-profile");
+      job.alignment.split.profile =
+          arguments->split_profile.empty()
+              ? parse_profile(arguments->profile)
+              : parse_profile(arguments->split_profile, "--split-profile");
     }
     job.options.reuse_prefix = !arguments->no_prefix_reuse;
     if (!arguments->layers.empty()) {
@@ -151,7 +152,7 @@ void register_suppress_command(CLI::App& app) {
       json["num_sentences"] = S;
       json["profile"] = arguments->profile;
       if (arguments->trace.empty() && arguments->ids.empty()) {
-        json["split_profile"] = profile_name(job.alignment.profile);
+        json["split_profile"] = profile_name(job.alignment.split.profile);
       }
       json["orientation"] = "matrix[target][suppressed]";
       json[arguments->row_centred ? "row_centred" : "kl_matrix"] = matrix_json(shown, S);

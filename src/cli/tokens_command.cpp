@@ -1,15 +1,9 @@
 // `sentlens tokens`: per-token WAAD, Δ, FAI, roles and credit weights γ of a trace (metrics.md §2).
-#include <algorithm>
-#include <cmath>
-#include <numeric>
-
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/attention_input_options.h"
 #include "cli/commands.h"
 #include "cli/common_options.h"
-#include "cli/json_values.h"
 #include "sentlens/util/parse_lists.h"
 #include "sentlens/workflow/token_jobs.h"
 
@@ -98,69 +92,19 @@ void register_tokens_command(CLI::App& app) {
         arguments->trace.empty()
             ? run_tokens_on_attention(arguments->attention.input(), arguments->rhythm, job)
             : run_tokens_job(job);
+    const auto top = static_cast<std::size_t>(arguments->top);
+    if (arguments->json) {
+      fmt::print("{}\n", tokens_report_json(report, top));
+      return;
+    }
     const TokenRoles& roles = report.roles;
     const auto r0 = static_cast<std::size_t>(roles.response_start);
     // The same lists as `analyze`: marked tokens, preplan by Δ and anchors by FAI.
-    const auto top = static_cast<std::size_t>(arguments->top);
     const std::vector<std::int64_t> top_preplan = top_preplan_tokens(roles, top);
     const std::vector<std::int64_t> top_anchor = top_anchor_tokens(roles, top);
     auto text_of = [&](std::int64_t r) {
       return report.token_texts[r0 + static_cast<std::size_t>(r)];
     };
-    if (arguments->json) {
-      using Json = nlohmann::ordered_json;
-      Json json;
-      json["trace"] = report.source;
-      json["parameters"] = {{"response_start", report.rhythm_options.response_start},
-                            {"window", report.rhythm_options.window},
-                            {"horizon_lo", report.rhythm_options.horizon_lo},
-                            {"horizon_hi", report.rhythm_options.horizon_hi},
-                            {"layers", report.layers},
-                            {"head_quantile", job.options.classes.quantile},
-                            {"q", job.options.top_q},
-                            {"k", job.options.k},
-                            {"alpha", job.options.alpha},
-                            {"gamma_amp", job.options.gamma_amp},
-                            {"tau_waad", json_number(roles.tau_waad)},
-                            {"tau_delta", json_number(roles.tau_delta)}};
-      json["local_heads"] = roles.classes.local;
-      json["global_heads"] = roles.classes.global;
-      json["coupling"] = {
-          {"entropy_at_waad_peaks", json_number(roles.entropy_at_waad_peaks)},
-          {"entropy_mean", json_number(roles.entropy_mean)},
-          {"fai_peaks_near_waad_peaks", json_number(roles.fai_peaks_near_waad_peaks)},
-          {"shuffled_baseline", json_number(roles.shuffled_baseline)},
-          {"receiver_peaks_on_global_peaks", json_number(roles.receiver_peaks_on_global_peaks)}};
-      Json tokens = Json::array();
-      for (std::size_t r = 0; r < roles.waad.size(); ++r) {
-        Json token{{"position", r0 + r},
-                   {"text", text_of(r)},
-                   {"waad", json_number(roles.waad[r])},
-                   {"delta", json_number(roles.delta[r])},
-                   {"fai", json_number(roles.fai[r])}};
-        if (!roles.fai_receiver.empty()) token["fai_receiver"] = json_number(roles.fai_receiver[r]);
-        if (!roles.entropy.empty()) token["entropy"] = json_number(roles.entropy[r]);
-        token["preplan"] = static_cast<bool>(roles.preplan[r]);
-        token["anchor"] = static_cast<bool>(roles.anchor[r]);
-        token["dominated"] = static_cast<bool>(roles.dominated[r]);
-        token["intro"] = static_cast<bool>(roles.intro[r]);
-        token["intro_of"] = roles.intro_of[r];
-        token["gamma"] = {{"local", roles.gamma_local[r]},
-                          {"global", roles.gamma_global[r]},
-                          {"coupled", roles.gamma_coupled[r]}};
-        tokens.push_back(token);
-      }
-      json["tokens"] = tokens;
-      auto positions = [r0](const std::vector<std::int64_t>& indices) {
-        std::vector<std::size_t> out;
-        for (auto r : indices) out.push_back(r0 + static_cast<std::size_t>(r));
-        return out;
-      };
-      json["top_preplan"] = positions(top_preplan);  // preplan tokens by Δ, largest first
-      json["top_anchor"] = positions(top_anchor);    // anchor tokens by FAI, largest first
-      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-      return;
-    }
     fmt::print("{}: response tokens {}..{} ({}), W {}, FAI horizon [{}, {}]\n", report.source, r0,
                r0 + roles.waad.size(), roles.waad.size(), report.rhythm_options.window,
                report.rhythm_options.horizon_lo, report.rhythm_options.horizon_hi);

@@ -41,8 +41,8 @@ void register_trace_command(CLI::App& app) {
   command->add_flag("--whole-text", arguments->whole_text,
                     "Split the whole text, ignoring <think> ... </think>");
   add_no_bos_flag(*command, arguments->no_bos);
-  add_allow_longer_flag(*command, arguments->job.parameters.allow_longer);
-  add_block_size_option(*command, arguments->job.parameters.block_size);
+  add_allow_longer_flag(*command, arguments->job.parameters.forward.allow_longer);
+  add_block_size_option(*command, arguments->job.parameters.forward.block_size);
   auto& parameters = arguments->job.parameters;
   std::vector<CLI::Option*> rhythm_options;
   rhythm_options.push_back(
@@ -86,8 +86,8 @@ void register_trace_command(CLI::App& app) {
 
   command->callback([arguments] {
     AnalyzeJob job = arguments->job;
-    job.parameters.profile = parse_profile(arguments->profile);
-    job.parameters.think_region = !arguments->whole_text;
+    job.parameters.split.profile = parse_profile(arguments->profile);
+    job.parameters.split.think_region = !arguments->whole_text;
     job.parameters.add_bos = !arguments->no_bos;
     job.parameters.token_rhythm = !arguments->no_rhythm;
     job.parameters.token_entropy = arguments->entropy;

@@ -55,11 +55,9 @@ ForwardSummary run_forward_job(const ForwardJob& job) {
 
   start = std::chrono::steady_clock::now();
   AttentionRecorder recorder;
-  ForwardOptions options;
-  options.block_size = job.block_size;
+  ForwardOptions options(job.forward);
   options.compute_logits = true;  // the summary's top-5 needs them even when they are not saved
   options.return_hidden = job.save_hidden;
-  options.allow_longer = job.allow_longer;
   if (job.save_attention) options.observers.push_back(&recorder);
   std::optional<LayerProgress> progress;
   if (job.on_progress) {

@@ -279,7 +279,7 @@ ReportData build_report_data(const Trace& trace, const TraceAnalysis& analysis,
       options.title.empty() ? std::filesystem::path(source).filename().string() : options.title;
   data.model = trace.model;
   data.library_version = trace.library_version;
-  data.profile = profile_name(trace.parameters.profile);
+  data.profile = profile_name(trace.parameters.split.profile);
   data.num_layers = trace.num_layers;
   data.num_heads = trace.num_heads;
   data.num_sentences = trace.num_sentences();

@@ -98,7 +98,7 @@ ThoughtAnchorsExport export_thought_anchors(const Trace& trace, const AnalysisOp
   summary["model"] = trace.model;
   summary["config_fingerprint"] = trace.config_fingerprint;
   summary["sentlens_version"] = trace.library_version;
-  summary["profile"] = profile_name(trace.parameters.profile);
+  summary["profile"] = profile_name(trace.parameters.split.profile);
   summary["num_layers"] = trace.num_layers;
   summary["num_heads"] = trace.num_heads;
   summary["num_sentences"] = S;

@@ -62,11 +62,11 @@ SuppressionJobResult run_suppression_job(const SuppressionJob& job) {
     writer.set_metadata("profile", profile_name(job.options.profile));
     writer.set_metadata("temperature", fmt::format("{}", job.options.temperature));
     // Where the boundaries came from: a text split with this profile, a trace, or given ids.
-    writer.set_metadata("sentences",
-                        job.text && !job.chunks.empty() ? std::string("given chunks")
-                        : job.text ? std::string("split ") + profile_name(job.alignment.profile)
-                        : trace    ? std::string("trace")
-                                   : std::string("given"));
+    writer.set_metadata(
+        "sentences", job.text && !job.chunks.empty() ? std::string("given chunks")
+                     : job.text ? std::string("split ") + profile_name(job.alignment.split.profile)
+                     : trace    ? std::string("trace")
+                                : std::string("given"));
     writer.add_f64("kl_matrix", {S, S}, result.kl_matrix);
     writer.add_f64("token_kl", {S, T}, result.token_kl);
     std::vector<std::int64_t> boundaries;

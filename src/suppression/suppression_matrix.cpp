@@ -63,9 +63,7 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
                        fmt::format("suppression results for {} sentences x {} tokens", S, T));
 
   KVCache baseline_cache;
-  ForwardOptions baseline_options;
-  baseline_options.block_size = options.block_size;
-  baseline_options.allow_longer = options.allow_longer;
+  ForwardOptions baseline_options(options.forward);
   if (options.reuse_prefix) baseline_options.cache = &baseline_cache;
   const auto baseline = model.forward(ids, baseline_options).logits;  // [T, V]
 
@@ -100,9 +98,7 @@ SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& id
     std::vector<std::vector<TokenRange>> ranges;
     for (std::int64_t k = 0; k < count; ++k) ranges.push_back({sentence_of(k)});
     SuppressionEditor editor(ranges, options.profile, options.heads);
-    ForwardOptions forward;
-    forward.block_size = options.block_size;
-    forward.allow_longer = options.allow_longer;
+    ForwardOptions forward(options.forward);
     forward.editors = {&editor};
     KVCache cache;
     if (start > 0) {
@@ -193,6 +189,21 @@ std::vector<double> row_centred(const std::vector<double>& kl_matrix, std::int64
     }
   }
   return centred;
+}
+
+std::optional<Dependency> strongest_dependency(const std::vector<double>& kl_matrix,
+                                               std::int64_t num_sentences, std::int64_t target) {
+  const auto S = num_sentences;
+  SENTLENS_CHECK(static_cast<std::int64_t>(kl_matrix.size()) == S * S, InputError,
+                 "matrix has {} cells, expected {} x {}", kl_matrix.size(), S, S);
+  SENTLENS_CHECK(target >= 0 && target < S, InputError,
+                 "target sentence {} is outside the {} sentences", target, S);
+  std::optional<Dependency> best;
+  for (std::int64_t source = 0; source < target; ++source) {
+    const double value = kl_matrix[static_cast<std::size_t>(target * S + source)];
+    if (std::isfinite(value) && (!best || value > best->value)) best = Dependency{source, value};
+  }
+  return best;
 }
 
 // thought_anchors_suppression_json lives in sentlens_core: src/report/thought_anchors.cpp.

@@ -172,12 +172,14 @@ void write_trace(const Trace& trace, const std::filesystem::path& path) {
   meta["text"] = trace.text;
   meta["num_layers"] = trace.num_layers;
   meta["num_heads"] = trace.num_heads;
-  meta["parameters"] = {{"profile", profile_name(trace.parameters.profile)},
-                        {"think_region", trace.parameters.think_region},
-                        {"min_chunk_chars", trace.parameters.min_chunk_chars},
-                        {"add_bos", trace.parameters.add_bos},
-                        {"block_size", trace.parameters.block_size},
-                        {"allow_longer", trace.parameters.allow_longer},
+  const TraceParameters& parameters = trace.parameters;
+  meta["parameters"] = {{"profile", profile_name(parameters.split.profile)},
+                        {"think_region", parameters.split.think_region},
+                        {"min_chunk_chars", parameters.split.min_chunk_chars},
+                        {"reference_keep_tail", parameters.split.reference_keep_tail},
+                        {"add_bos", parameters.add_bos},
+                        {"block_size", parameters.forward.block_size},
+                        {"allow_longer", parameters.forward.allow_longer},
                         {"response_char_start", trace.parameters.response_char_start}};
   const TokenRhythm& rhythm = trace.rhythm;
   if (!rhythm.empty()) {
@@ -279,14 +281,17 @@ Trace read_trace(const std::filesystem::path& path) {
     trace.num_layers = metadata_integer(meta, "num_layers");
     trace.num_heads = metadata_integer(meta, "num_heads");
     const auto& parameters = meta.at("parameters");
-    trace.parameters.profile =
-        parse_profile(parameters.at("profile").get<std::string>(), "profile");
-    trace.parameters.think_region = parameters.at("think_region").get<bool>();
-    trace.parameters.min_chunk_chars = metadata_integer(parameters, "min_chunk_chars");
+    SplitOptions& split = trace.parameters.split;
+    split.profile = parse_profile(parameters.at("profile").get<std::string>(), "profile");
+    split.think_region = parameters.at("think_region").get<bool>();
+    split.min_chunk_chars = metadata_integer(parameters, "min_chunk_chars");
+    // Files written before it was recorded split as the default does.
+    split.reference_keep_tail = parameters.contains("reference_keep_tail") &&
+                                parameters.at("reference_keep_tail").get<bool>();
     trace.parameters.add_bos = parameters.at("add_bos").get<bool>();
-    trace.parameters.block_size = metadata_integer(parameters, "block_size");
+    trace.parameters.forward.block_size = metadata_integer(parameters, "block_size");
     // Files written before --allow-longer existed ran within max_position_embeddings.
-    trace.parameters.allow_longer =
+    trace.parameters.forward.allow_longer =
         parameters.contains("allow_longer") && parameters.at("allow_longer").get<bool>();
     // Files written before the prompt was recorded split the whole text (or had no prompt).
     trace.parameters.response_char_start = parameters.contains("response_char_start")

@@ -24,7 +24,7 @@ namespace {
 // The sentences of the job's text: given chunks, the response part, or the whole text.
 SplitResult job_sentences(const AnalyzeJob& job, std::int64_t response_char) {
   if (!job.chunks.empty()) return locate_chunks(job.text, job.chunks, response_char);
-  return split_response(job.text, response_char, split_options(job.parameters));
+  return split_response(job.text, response_char, job.parameters.split);
 }
 
 // An output that cannot be written (or is one of the inputs) fails before any work.
@@ -91,8 +91,7 @@ AnalyzeResult analyze_text(const Model& model, const Tokenizer& tokenizer, const
   if (job.suppress) {
     start = std::chrono::steady_clock::now();
     SuppressionOptions options = job.suppression;
-    options.block_size = parameters.block_size;
-    options.allow_longer = parameters.allow_longer;
+    options.forward = parameters.forward;  // one setting for both passes (AnalyzeJob::suppression)
     if (job.on_progress) {
       options.on_progress = [&progress](const SuppressionProgress& state) {
         progress(fmt::format("suppression: {}/{} sentences ({:.1f} s)", state.done, state.total,

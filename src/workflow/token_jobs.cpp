@@ -28,6 +28,7 @@ TokensReport tokens_report(std::string source, std::vector<std::string> texts,
   TokenRoleOptions options = job.options;
   if (job.middle_third) options.classes.layers = middle_third_layers(rhythm.num_layers);
   report.layers = options.classes.layers;
+  report.options = options;
   if (report.layers.empty()) {
     report.layers.resize(static_cast<std::size_t>(rhythm.num_layers));
     std::iota(report.layers.begin(), report.layers.end(), 0);

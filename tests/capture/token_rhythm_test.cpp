@@ -270,7 +270,7 @@ TEST(TokenRhythmTrace, OnePassRoundTripAndOldFiles) {
       "Once upon a time, there was a little girl. She liked to play in the park. One day she saw "
       "a big dog! The dog was happy. They played all day.";
   TraceParameters parameters;
-  parameters.block_size = 5;
+  parameters.forward.block_size = 5;
   parameters.horizon_hi = -1;  // response_token unset: the first sentence's first token
   parameters.token_entropy = true;
   const Trace trace = capture_trace(model, *tokenizer, text, parameters);

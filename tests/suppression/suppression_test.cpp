@@ -413,7 +413,15 @@ TEST(Suppression, RowCentringAndThoughtAnchorsExport) {
   EXPECT_EQ(centred[3], 0.0);   // target 1: only source 0
   EXPECT_EQ(centred[6], -1.0);  // target 2: sources 0, 1 mean 5
   EXPECT_EQ(centred[7], 1.0);
-  EXPECT_TRUE(std::isnan(centred[8]));  // diagonal dropped
+  EXPECT_TRUE(std::isnan(centred[8]));                           // diagonal dropped
+  EXPECT_FALSE(strongest_dependency(matrix, 3, 0).has_value());  // nothing before sentence 0
+  EXPECT_EQ(strongest_dependency(matrix, 3, 1)->source, 0);
+  const auto dependency = strongest_dependency(matrix, 3, 2);  // 6 over 4; 7 is the diagonal
+  EXPECT_EQ(dependency->source, 1);
+  EXPECT_EQ(dependency->value, 6.0);
+  EXPECT_FALSE(strongest_dependency({0, 0, nan, 0}, 2, 1).has_value());  // NaN is no dependency
+  EXPECT_EQ(testing::error_of<InputError>([&] { strongest_dependency(matrix, 3, 3); }),
+            "target sentence 3 is outside the 3 sentences");
   const auto json = nlohmann::json::parse(thought_anchors_suppression_json(matrix, 3));
   ASSERT_EQ(json.size(), 3u);
   EXPECT_EQ(json[0]["source_chunk_idx"], 0);
@@ -421,7 +429,6 @@ TEST(Suppression, RowCentringAndThoughtAnchorsExport) {
   EXPECT_EQ(json[0]["target_impacts"][1]["target_chunk_idx"], 2);
   EXPECT_EQ(json[0]["target_impacts"][1]["importance_score"], 4.0);
   EXPECT_TRUE(json[2]["target_impacts"].empty());
-  (void)nan;
 }
 
 TEST(Suppression, SentenceWithoutTokensIsKeptAsNaN) {

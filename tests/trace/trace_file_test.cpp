@@ -23,9 +23,10 @@ Trace small_trace() {
   trace.config_fingerprint = "abc123";
   trace.tokenizer_fingerprint = "def456";
   trace.text = "Q: <think>Café one. Two here.</think>";
-  trace.parameters.profile = Profile::kReference;
-  trace.parameters.block_size = 7;
-  trace.parameters.allow_longer = true;
+  trace.parameters.split.profile = Profile::kReference;
+  trace.parameters.split.reference_keep_tail = true;
+  trace.parameters.forward.block_size = 7;
+  trace.parameters.forward.allow_longer = true;
   trace.parameters.response_char_start = 4;
   trace.sentences = {Sentence{10, 20, 10, 21}, Sentence{20, 29, 21, 30}};
   trace.tokens = {TraceToken{1, 0, 0, 0, 0}, TraceToken{5, 0, 10, 0, 10},
@@ -49,9 +50,10 @@ TEST(TraceFile, RoundTrip) {
   EXPECT_EQ(back.tokenizer_fingerprint, "def456");
   EXPECT_FALSE(back.library_version.empty());
   EXPECT_EQ(back.text, trace.text);
-  EXPECT_EQ(back.parameters.profile, Profile::kReference);
-  EXPECT_EQ(back.parameters.block_size, 7);
-  EXPECT_TRUE(back.parameters.allow_longer);
+  EXPECT_EQ(back.parameters.split.profile, Profile::kReference);
+  EXPECT_TRUE(back.parameters.split.reference_keep_tail);
+  EXPECT_EQ(back.parameters.forward.block_size, 7);
+  EXPECT_TRUE(back.parameters.forward.allow_longer);
   EXPECT_EQ(back.parameters.response_char_start, 4);
   ASSERT_EQ(back.sentences.size(), 2u);
   EXPECT_EQ(back.sentences[1].byte_end, 30);

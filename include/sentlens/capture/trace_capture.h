@@ -30,9 +30,6 @@ AlignedText align_text(const Tokenizer& tokenizer, const std::string& text,
 AlignedText align_sentences(const Tokenizer& tokenizer, const std::string& text, SplitResult split,
                             const TraceParameters& parameters);
 
-/// The splitter options of `parameters`.
-SplitOptions split_options(const TraceParameters& parameters);
-
 /// Runs `model` on the aligned text with a SentencePoolingObserver and returns the trace.
 Trace capture_trace(const Model& model, const Tokenizer& tokenizer, const std::string& text,
                     const TraceParameters& parameters);

@@ -22,8 +22,7 @@ struct ForwardJob {
   bool save_logits = true;          // `logits` F32 [T, V]
   bool save_hidden = false;         // `hidden` F32 [T, D], after the final norm
   bool save_attention = false;      // `attentions` F32 [L, H, T, T]: grows as T², for small inputs
-  std::int64_t block_size = 256;    // query rows per attention block
-  bool allow_longer = false;        // allow more tokens than max_position_embeddings
+  ForwardSettings forward;          // block size, positions past max_position_embeddings
   std::filesystem::path out;        // safetensors file to write
   std::function<void(const std::string&)> on_progress;  // progress lines (loading, each layer)
 };

@@ -12,6 +12,7 @@
 #include "sentlens/model/config.h"
 #include "sentlens/model/hooks.h"
 #include "sentlens/model/kv_cache.h"
+#include "sentlens/util/forward_settings.h"
 
 namespace sentlens {
 
@@ -41,18 +42,15 @@ struct LoadOptions {
   WeightsMode weights = WeightsMode::kAuto;
 };
 
-/// Options of one forward pass.
-struct ForwardOptions {
-  std::int64_t block_size = 256;  // query rows per attention block (our choice: bounds the
-                                  // [heads, block, keys] working set; any value gives equal
-                                  // results). Lowered for long inputs so that one [N, H, rows,
-                                  // keys] float32 block stays within 32 MiB, except in layers where
-                                  // an editor needs_whole_layer (hooks.h)
+/// Options of one forward pass: the settings, and what this call computes and hooks.
+struct ForwardOptions : ForwardSettings {
+  ForwardOptions() = default;
+  explicit ForwardOptions(const ForwardSettings& settings) : ForwardSettings(settings) {}
+
   bool compute_logits = true;     // skip the LM head when nobody needs logits
   bool last_logits_only = false;  // logits of each sequence's last position only (generation):
                                   // [(N,) 1, V] instead of [(N,) T, V]
   bool return_hidden = false;     // also return the final normed hidden states
-  bool allow_longer = false;      // allow positions beyond max_position_embeddings
   std::vector<AttentionObserver*> observers;      // not owned
   std::vector<AttentionEditor*> editors;          // not owned; applied in order
   std::vector<RouterObserver*> router_observers;  // not owned; mixture-of-experts layers only

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "sentlens/model/hooks.h"
@@ -66,8 +67,7 @@ struct SuppressionOptions {
   bool reuse_prefix = true;     // continue from the baseline's KV cache at the sentence's start
                                 // instead of re-running the unchanged prefix (exact either way)
   std::int64_t batch_size = 4;  // suppressions run together in one batched forward
-  std::int64_t block_size = 256;  // query rows per attention block
-  bool allow_longer = false;      // positions beyond max_position_embeddings
+  ForwardSettings forward;      // block size and position limit of every forward
   std::function<void(const SuppressionProgress&)> on_progress;  // called after each sentence
 };
 
@@ -117,6 +117,15 @@ std::vector<double> sentence_kl_matrix(const std::vector<double>& token_kl,
 /// The paper's normalisation (Thought Anchors plot code): keep cells with suppressed < target and
 /// subtract each target row's nanmean; every other cell becomes NaN.
 std::vector<double> row_centred(const std::vector<double>& kl_matrix, std::int64_t num_sentences);
+
+/// The earlier sentence whose suppression changes `target` most: the largest finite E[target,
+/// source] over source < target (causal cells only), or nullopt when there is none.
+struct Dependency {
+  std::int64_t source = 0;
+  double value = 0;
+};
+std::optional<Dependency> strongest_dependency(const std::vector<double>& kl_matrix,
+                                               std::int64_t num_sentences, std::int64_t target);
 
 // thought_anchors_suppression_json (step_importance_supp.json) is declared in
 // sentlens/report/thought_anchors.h, included above: it is torch-free and lives in sentlens_core.

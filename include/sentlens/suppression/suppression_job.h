@@ -20,7 +20,7 @@ struct SuppressionJob {
   std::filesystem::path trace;        // a trace file: its tokens and sentences are used and the
                                       // matrix is added to it as `suppression_kl`, or ...
   std::optional<std::string> text;    // ... a text to tokenize, split and align, or ...
-  TraceParameters alignment;          // ... how (splitter profile, BOS) for a text
+  TraceParameters alignment;          // ... how (its split and add_bos) for a text
   std::vector<std::string> chunks;    // the text's sentences given (a data set's `chunks`); empty
                                       // = split the text
   std::vector<std::int64_t> ids;      // ... the model input given directly

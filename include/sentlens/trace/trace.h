@@ -13,6 +13,7 @@
 #include "sentlens/text/alignment.h"
 #include "sentlens/text/splitter.h"
 #include "sentlens/trace/analysis_options.h"
+#include "sentlens/util/forward_settings.h"
 
 namespace sentlens {
 
@@ -30,13 +31,9 @@ struct TraceToken {
 
 /// How a trace was made.
 struct TraceParameters {
-  Profile profile = Profile::kClean;     // splitter, alignment and pooling rules
-  bool think_region = true;              // splitter option (see SplitOptions)
-  std::int64_t min_chunk_chars = 10;     // splitter option (see SplitOptions)
-  bool add_bos = true;                   // BOS added by the tokenizer
-  std::int64_t block_size = 256;         // query rows per attention block of the forward
-  bool allow_longer = false;             // run past max_position_embeddings (positions the model
-                                         // never saw in training; rotary position models only)
+  SplitOptions split;       // the splitter; split.profile also rules alignment and pooling
+  bool add_bos = true;      // BOS added by the tokenizer
+  ForwardSettings forward;  // the capture pass's block size and position limit
   std::int64_t response_char_start = 0;  // the prompt before this code point is in no sentence
                                          // (--prompt-chars / --response-start; 0 = no prompt)
   bool token_rhythm = true;              // also accumulate the token rhythm (metrics.md §2, §3)

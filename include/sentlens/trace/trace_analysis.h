@@ -36,4 +36,11 @@ enum class AnalysisParts { kAll, kSentenceLevel };
 TraceAnalysis analyze_trace(const Trace& trace, const AnalysisOptions& options,
                             AnalysisParts parts = AnalysisParts::kAll);
 
+/// The trace's shape and sentences with the analysis, as JSON (the schema of `sentlens analyze
+/// --json`, docs/cli.md, without its timings and output paths): model, tokens, sentences, layers,
+/// heads, sentence_list, receiver_heads, receiver_heads_from, broadcasting_sentences,
+/// response_start, anchor_tokens, preplan_tokens, sinks, suppression, warnings. Undefined values
+/// (NaN) are null; invalid UTF-8 in the text is replaced.
+std::string trace_analysis_json(const Trace& trace, const TraceAnalysis& analysis, int indent = 2);
+
 }  // namespace sentlens

@@ -33,9 +33,9 @@ struct AnalyzeJob {
   AnalysisOptions analysis;  // receiver heads, token roles, sinks (recorded in the trace)
   bool analyses = true;      // false: stop after the capture (and suppression), as `sentlens trace`
   bool suppress = false;     // also compute the suppression matrix (1 + S forwards, batched)
-  SuppressionOptions suppression;
-  std::filesystem::path out;     // trace file to write (empty = none)
-  std::filesystem::path report;  // self-contained HTML report to write (empty = none)
+  SuppressionOptions suppression;  // its `forward` is parameters.forward: the same for both passes
+  std::filesystem::path out;       // trace file to write (empty = none)
+  std::filesystem::path report;    // self-contained HTML report to write (empty = none)
   std::function<void(const std::string&)> on_progress;  // progress lines (e.g. to stderr)
 };
 

@@ -22,6 +22,7 @@ struct TokensReport {
   std::vector<std::string> token_texts;  // [T]
   TokenRhythmOptions rhythm_options;     // W, H_lo, H_hi, response start of the trace
   std::vector<std::int64_t> layers;      // layers whose heads were ranked
+  TokenRoleOptions options;              // as used (the middle third resolved into its layers)
   TokenRoles roles;
 };
 
@@ -50,5 +51,15 @@ TokensReport tokens_report(std::string source, std::vector<std::string> token_te
                            const TokenRhythm& rhythm, const TokensJob& job);
 SinksReport sinks_report(std::string source, std::vector<std::string> token_texts,
                          const TokenRhythm& rhythm, const SinkOptions& options);
+
+/// The report as JSON, the schema of `sentlens tokens --json` (docs/cli.md): trace, parameters,
+/// local_heads, global_heads, coupling, every response token, and the positions of the `top`
+/// preplan tokens (by Δ) and anchor tokens (by FAI), strongest first. NaN is null; invalid UTF-8
+/// in a token's text is replaced.
+std::string tokens_report_json(const TokensReport& report, std::size_t top, int indent = 2);
+
+/// The report as JSON, the schema of `sentlens sinks --json`: trace, threshold, min_rows, the
+/// per-head summaries and every sink with its token's text.
+std::string sinks_report_json(const SinksReport& report, int indent = 2);
 
 }  // namespace sentlens
