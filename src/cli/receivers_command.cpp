@@ -1,5 +1,4 @@
 // `sentlens receivers`: receiver heads and broadcasting sentences of traces or imported attention.
-#include <cmath>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -7,10 +6,10 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "cli/flag_names.h"
-#include "io/json_number.h"
 #include "sentlens/text/splitter.h"
 #include "sentlens/util/parse_lists.h"
 #include "sentlens/workflow/receivers_job.h"
+#include "workflow/receivers_report_json.h"
 
 namespace sentlens::cli {
 
@@ -73,23 +72,7 @@ void register_receivers_command(CLI::App& app) {
     const ReceiversReport report = run_receivers_job(job);
     const ReceiverAnalysis& analysis = report.analysis;
     if (arguments->json) {
-      nlohmann::ordered_json json;
-      json["receiver_heads"] = nlohmann::ordered_json::array();
-      for (std::size_t r = 0; r < analysis.receiver_heads.size(); ++r) {
-        const auto flat = static_cast<std::size_t>(analysis.top_k_flat_indices[r]);
-        json["receiver_heads"].push_back(
-            {{"layer", analysis.receiver_heads[r].first},
-             {"head", analysis.receiver_heads[r].second},
-             {"kurtosis_mean", json_number(analysis.kurtosis_mean[flat])}});
-      }
-      json["traces"] = nlohmann::ordered_json::array();
-      for (std::size_t t = 0; t < report.sources.size(); ++t) {
-        nlohmann::ordered_json scores = nlohmann::ordered_json::array();
-        for (double v : analysis.traces[t].receiver_head_scores) scores.push_back(json_number(v));
-        json["traces"].push_back({{"source", report.sources[t]},
-                                  {"receiver_head_scores", scores},
-                                  {"broadcasting_sentences", report.broadcasting[t]}});
-      }
+      nlohmann::ordered_json json = receivers_report_to_json(report);
       json["warnings"] = in_cli_terms(report.warnings);
       if (!job.out.empty()) json["out"] = job.out.string();
       fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -1,6 +1,5 @@
 // `sentlens split`: split a reasoning trace into sentences and print their spans.
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
@@ -52,18 +51,7 @@ void register_split_command(CLI::App& app) {
     options.think_region = !arguments->whole_text;
     const SplitResult result = split_sentences(input, options);
     if (arguments->json) {
-      nlohmann::ordered_json json;
-      json["profile"] = profile_name(options.profile);
-      json["sentences"] = nlohmann::ordered_json::array();
-      for (const Sentence& s : result.sentences) {
-        json["sentences"].push_back({{"char_start", s.char_start},
-                                     {"char_end", s.char_end},
-                                     {"byte_start", s.byte_start},
-                                     {"byte_end", s.byte_end},
-                                     {"text", std::string(sentence_text(input, s))}});
-      }
-      json["chunks"] = result.chunks;
-      fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+      fmt::print("{}\n", split_result_json(input, result, options.profile));
       return;
     }
     fmt::print("{} ({} profile)\n",

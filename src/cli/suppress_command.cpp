@@ -17,21 +17,6 @@
 
 namespace sentlens::cli {
 
-namespace {
-nlohmann::ordered_json matrix_json(const std::vector<double>& values, std::int64_t S) {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (std::int64_t i = 0; i < S; ++i) {
-    nlohmann::ordered_json row = nlohmann::ordered_json::array();
-    for (std::int64_t j = 0; j < S; ++j) {
-      const double value = values[static_cast<std::size_t>(i * S + j)];
-      row.push_back(json_number(value));
-    }
-    rows.push_back(row);
-  }
-  return rows;
-}
-}  // namespace
-
 void register_suppress_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "suppress",
@@ -155,7 +140,7 @@ void register_suppress_command(CLI::App& app) {
         json["split_profile"] = profile_name(job.alignment.split.profile);
       }
       json["orientation"] = "matrix[target][suppressed]";
-      json[arguments->row_centred ? "row_centred" : "kl_matrix"] = matrix_json(shown, S);
+      json[arguments->row_centred ? "row_centred" : "kl_matrix"] = json_matrix(shown, S, S);
       if (!outcome.sentence_texts.empty()) json["sentences"] = outcome.sentence_texts;
       json["seconds"] = result.seconds;
       fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -94,14 +94,7 @@ Json trace_analysis_to_json(const Trace& trace, const TraceAnalysis& analysis) {
     const std::int64_t s_count = trace.num_sentences();
     json["suppression"] = {{"profile", profile_name(trace.suppression_profile.value())},
                            {"temperature", trace.suppression_temperature},
-                           {"kl_matrix", Json::array()}};
-    for (std::int64_t i = 0; i < s_count; ++i) {
-      Json row = Json::array();
-      for (std::int64_t j = 0; j < s_count; ++j) {
-        row.push_back(json_number(trace.suppression_kl[static_cast<std::size_t>(i * s_count + j)]));
-      }
-      json["suppression"]["kl_matrix"].push_back(row);
-    }
+                           {"kl_matrix", json_matrix(trace.suppression_kl, s_count, s_count)}};
   }
   json["warnings"] = analysis.warnings;
   return json;

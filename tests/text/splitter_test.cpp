@@ -140,6 +140,23 @@ TEST(Splitter, ParagraphsAndEdgeCases) {
             "text is not valid UTF-8: bad byte sequence at byte 4");
 }
 
+TEST(Splitter, ResultAsJsonHoldsSpansTextsAndChunks) {
+  const std::string text = "First step here. Then \xff the second.";
+  const SplitResult result = split_sentences("First step here. Then the second.");
+  const auto json = nlohmann::json::parse(
+      split_result_json("First step here. Then the second.", result, Profile::kClean));
+  EXPECT_EQ(json["profile"], "clean");
+  ASSERT_EQ(json["sentences"].size(), result.sentences.size());
+  ASSERT_EQ(result.sentences.size(), 2u);
+  EXPECT_EQ(json["sentences"][1]["char_start"], result.sentences[1].char_start);
+  EXPECT_EQ(json["sentences"][1]["byte_end"], result.sentences[1].byte_end);
+  EXPECT_EQ(json["sentences"][0]["text"], "First step here. ");
+  EXPECT_EQ(json["chunks"], (std::vector<std::string>{"First step here.", "Then the second."}));
+  // Spans over bytes that are not UTF-8 (a caller's text) are replaced, never an exception.
+  const auto replaced = nlohmann::json::parse(split_result_json(text, result, Profile::kClean));
+  EXPECT_NE(replaced["sentences"][1]["text"].get<std::string>().find("\uFFFD"), std::string::npos);
+}
+
 TEST(Alignment, OffsetsAssignBoundaryTokensToTheirWord) {
   const std::string text = "Do it now. Next one is";
   const SplitResult split = split_sentences(text);

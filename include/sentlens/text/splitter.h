@@ -57,4 +57,10 @@ SplitResult split_sentences(std::string_view text, const SplitOptions& options =
 /// The text of a sentence span (bytes [byte_start, byte_end) of `text`).
 std::string_view sentence_text(std::string_view text, const Sentence& sentence);
 
+/// The split of `text` as JSON, the schema of `sentlens split --json` (docs/cli.md): profile,
+/// sentences ({char_start, char_end, byte_start, byte_end, text}) and chunks; invalid UTF-8 is
+/// replaced.
+std::string split_result_json(std::string_view text, const SplitResult& result, Profile profile,
+                              int indent = 2);
+
 }  // namespace sentlens

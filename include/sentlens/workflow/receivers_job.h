@@ -36,6 +36,11 @@ struct ReceiversReport {
 /// analyze_receivers rejects; FormatError for unreadable files.
 ReceiversReport run_receivers_job(const ReceiversJob& job);
 
+/// The report as JSON, the schema of `sentlens receivers --json` (docs/cli.md): receiver_heads
+/// ({layer, head, kurtosis_mean}, best first), traces ({source, receiver_head_scores,
+/// broadcasting_sentences}) and warnings; NaN is null. read_receiver_heads_file reads it back.
+std::string receivers_report_json(const ReceiversReport& report, int indent = 2);
+
 /// Reads receiver heads found earlier (e.g. over many traces): a safetensors file with
 /// `receiver_heads` int64 [k, 2] (what `sentlens receivers --out` writes) or a JSON file with
 /// `receiver_heads` as a list of {"layer", "head"} objects (`sentlens receivers --json`) or of
