@@ -36,6 +36,12 @@ void check_sentences(const std::vector<TokenRange>& sentences, std::int64_t T) {
   }
 }
 
+// An [S, S] sentence matrix, row-major.
+void check_square(const std::vector<double>& kl_matrix, std::int64_t S) {
+  SENTLENS_CHECK(static_cast<std::int64_t>(kl_matrix.size()) == S * S, InputError,
+                 "matrix has {} cells, expected {} x {}", kl_matrix.size(), S, S);
+}
+
 }  // namespace
 
 SuppressionResult suppression_matrix(const Model& model, const torch::Tensor& ids,
@@ -168,8 +174,7 @@ std::vector<double> sentence_kl_matrix(const std::vector<double>& token_kl,
 
 std::vector<double> row_centred(const std::vector<double>& kl_matrix, std::int64_t num_sentences) {
   const auto S = num_sentences;
-  SENTLENS_CHECK(static_cast<std::int64_t>(kl_matrix.size()) == S * S, InputError,
-                 "matrix has {} cells, expected {} x {}", kl_matrix.size(), S, S);
+  check_square(kl_matrix, S);
   std::vector<double> centred(kl_matrix.size(), std::numeric_limits<double>::quiet_NaN());
   for (std::int64_t target = 0; target < S; ++target) {
     double sum = 0;
@@ -194,8 +199,7 @@ std::vector<double> row_centred(const std::vector<double>& kl_matrix, std::int64
 std::optional<Dependency> strongest_dependency(const std::vector<double>& kl_matrix,
                                                std::int64_t num_sentences, std::int64_t target) {
   const auto S = num_sentences;
-  SENTLENS_CHECK(static_cast<std::int64_t>(kl_matrix.size()) == S * S, InputError,
-                 "matrix has {} cells, expected {} x {}", kl_matrix.size(), S, S);
+  check_square(kl_matrix, S);
   SENTLENS_CHECK(target >= 0 && target < S, InputError,
                  "target sentence {} is outside the {} sentences", target, S);
   std::optional<Dependency> best;

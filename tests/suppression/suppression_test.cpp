@@ -422,6 +422,10 @@ TEST(Suppression, RowCentringAndThoughtAnchorsExport) {
   EXPECT_FALSE(strongest_dependency({0, 0, nan, 0}, 2, 1).has_value());  // NaN is no dependency
   EXPECT_EQ(testing::error_of<InputError>([&] { strongest_dependency(matrix, 3, 3); }),
             "target sentence 3 is outside the 3 sentences");
+  EXPECT_EQ(testing::error_of<InputError>([&] { strongest_dependency(matrix, 2, 1); }),
+            "matrix has 9 cells, expected 2 x 2");
+  EXPECT_EQ(testing::error_of<InputError>([&] { row_centred(matrix, 4); }),
+            "matrix has 9 cells, expected 4 x 4");
   const auto json = nlohmann::json::parse(thought_anchors_suppression_json(matrix, 3));
   ASSERT_EQ(json.size(), 3u);
   EXPECT_EQ(json[0]["source_chunk_idx"], 0);
